@@ -19,8 +19,9 @@ import {
   init_mem_mapping, initPgtBufPages, reserve_brk, reserve_real_mode, translate, type BrkArea, type InitMemMappingInput,
   type PageTableLeaf,
 } from "../../host/x86/init-mem-mapping.js";
+import { QEMU_CORPUS } from "../support/fixtures.js";
 
-const CORPUS = "/work/shared/corpus/qemu";
+const CORPUS = QEMU_CORPUS;
 const LOGS = [
   "7.2/x86-6G.log", "7.2/x86-3G.log", "7.2/x86-6G-mem1G.log", "7.2/x86-numa3.log", "7.2/x86-6G-exactmap4.log",
   "6.x/x86-plain-6G.log", "6.x/x86-3G.log", "6.x/x86-mem1G.log", "6.x/x86-numa3.log", "6.x/x86-mminit.log",

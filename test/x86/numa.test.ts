@@ -22,9 +22,10 @@ import {
   initCpuToNode, NUMA_ERAS, numaEra, parseNumaCmdline, pgdatSizeFor, x86NumaInit,
   type NumaFirmware, type SratCpuAffinity, type SratMemoryAffinity, type X86NumaState,
 } from "../../host/x86/numa.js";
+import { DMESG_CORPUS, QEMU_CORPUS } from "../support/fixtures.js";
 
-const CORPUS = "/work/shared/corpus/dmesg";
-const QEMU = "/work/shared/corpus/qemu";
+const CORPUS = DMESG_CORPUS;
+const QEMU = QEMU_CORPUS;
 
 /** CONFIG_NODES_SHIFT=10 of the distribution kernels. */
 const MAX_NUMNODES = 1024;
