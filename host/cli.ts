@@ -9,14 +9,22 @@
 
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { writeFileSync } from "node:fs";
 import { parseScript, ScriptError } from "./script/parse.js";
 import { replayJson, replayScript, replayText } from "./script/replay.js";
+import { InputError } from "./boot/input-error.js";
+import { loadMachine, type SourceOptions } from "./boot/sources.js";
+import { bootMachine } from "./boot/boot.js";
+import { bootJson, bootText } from "./boot/report.js";
+import { bootHtml } from "./boot/html.js";
+import { RamExhausted } from "./memblock.js";
 
 export const VERSION = "0.1.0";
 
 const USAGE = `usage: memboot <command> [options]
 
 Commands:
+  boot [SOURCE] [OPTIONS]   boot a machine and print the kernel's log (default: the built-in machine)
   replay [--json] FILE      run a memblock script (FILE may be - for standard input)
   help [COMMAND]            show help
   version                   print the version
@@ -25,6 +33,35 @@ Run 'memboot help COMMAND' for a command's options.
 `;
 
 const HELP: Readonly<Record<string, string>> = {
+  boot: `usage: memboot boot [SOURCE] [--kernel VERSION] [--cmdline "..."] [--json] [--html FILE]
+
+Emulates an x86-64 Linux boot from firmware tables to the buddy allocator and
+prints what the kernel prints (e820 table, memblock, zones, nodes, Memory:),
+then /proc/buddyinfo.
+
+Source (at most one; none boots the built-in machine, a 6 GiB QEMU pc with Linux 7.2):
+  --from-dmesg FILE       a real machine's dmesg (plain or gzip): its firmware lines
+  --e820 FILE             an e820 table: BIOS-e820 lines, or JSON [{start, end, type}]
+  --machine FILE          a machine description (JSON; see the README)
+  --dtb FILE              a flattened device tree (arm64, riscv: not supported yet)
+  --mem SIZE              a QEMU pc with SIZE of RAM (e.g. 16G)
+  --nodes N               ... split into N NUMA nodes
+  --cpus N                ... with N CPUs
+  --ram START:SIZE[:NODE] a RAM bank (repeatable; replaces --mem)
+  --reserve START:SIZE[:TYPE]  an e820 entry of TYPE, default reserved (repeatable)
+
+Options:
+  --kernel VERSION        the kernel to emulate (5.15 ... 7.2); default: the dmesg's
+                          Linux version line, else 7.2
+  --cmdline "..."         appended to the command line (e.g. "memblock=debug mem=2G")
+  --json                  print one JSON object instead of text
+  --html FILE             also write an HTML memory map of the boot to FILE
+  --timestamps            prefix log lines with [    0.000000]
+  --zoneinfo              also print /proc/zoneinfo (subset)
+
+Exit status: 0 booted, 2 bad input (the message names the file and line or
+field, or the option), 3 the emulated kernel panicked.
+`,
   replay: `usage: memboot replay [--json] FILE
 
 Runs the memblock script FILE ('-' reads standard input) on a fresh emulated
@@ -75,6 +112,57 @@ function cmdReplay(args: string[], io: Io): number {
   return result.panic ? 3 : 0;
 }
 
+/** Take the value of an option that needs one. */
+function optionValue(args: string[], i: number, name: string): string {
+  const v = args[i + 1];
+  if (v === undefined || (v.startsWith("--") && v !== "-")) throw new UsageError(`${name} needs a value`);
+  return v;
+}
+
+function cmdBoot(args: string[], io: Io): number {
+  const src: SourceOptions = { flags: { ram: [], reserve: [] } };
+  let json = false;
+  let html: string | undefined;
+  let timestamps = false;
+  let zoneinfo = false;
+  const once = (name: string, current: unknown) => {
+    if (current !== undefined) throw new UsageError(`${name} given twice`);
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    switch (a) {
+      case "--help": case "-h": io.stdout(HELP.boot); return 0;
+      case "--json": json = true; break;
+      case "--timestamps": timestamps = true; break;
+      case "--zoneinfo": zoneinfo = true; break;
+      case "--html": once(a, html); html = optionValue(args, i++, a); break;
+      case "--from-dmesg": once(a, src.fromDmesg); src.fromDmesg = optionValue(args, i++, a); break;
+      case "--e820": once(a, src.e820); src.e820 = optionValue(args, i++, a); break;
+      case "--machine": once(a, src.machine); src.machine = optionValue(args, i++, a); break;
+      case "--dtb": once(a, src.dtb); src.dtb = optionValue(args, i++, a); break;
+      case "--kernel": once(a, src.kernel); src.kernel = optionValue(args, i++, a); break;
+      case "--cmdline": once(a, src.cmdline); src.cmdline = optionValue(args, i++, a); break;
+      case "--mem": once(a, src.flags.mem); src.flags.mem = optionValue(args, i++, a); break;
+      case "--nodes": once(a, src.flags.nodes); src.flags.nodes = optionValue(args, i++, a); break;
+      case "--cpus": once(a, src.flags.cpus); src.flags.cpus = optionValue(args, i++, a); break;
+      case "--ram": src.flags.ram.push(optionValue(args, i++, a)); break;
+      case "--reserve": src.flags.reserve.push(optionValue(args, i++, a)); break;
+      default: throw new UsageError(`boot: unknown option ${a} (see memboot help boot)`);
+    }
+  }
+  const machine = loadMachine(src);
+  const result = bootMachine(machine);
+  if (html !== undefined) {
+    try {
+      writeFileSync(html, bootHtml(result));
+    } catch (e) {
+      throw new InputError(html, `cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  io.stdout(json ? JSON.stringify(bootJson(result)) + "\n" : bootText(result, { timestamps, zoneinfo }));
+  return result.panic ? 3 : 0;
+}
+
 /**
  * main - run the command line
  * @argv: the arguments after the program name
@@ -96,6 +184,8 @@ export function main(argv: string[], io: Io): number {
         return 0;
       case "replay":
         return cmdReplay(rest, io);
+      case "boot":
+        return cmdBoot(rest, io);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -103,6 +193,14 @@ export function main(argv: string[], io: Io): number {
     if (e instanceof ScriptError) {
       io.stderr(`${e.message}\n`);
       return 2;
+    }
+    if (e instanceof InputError) {
+      io.stderr(`memboot: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof RamExhausted) {
+      io.stderr(`memboot: ${e.message}\n`);
+      return 1;
     }
     if (e instanceof UsageError) {
       io.stderr(`memboot: ${e.message}\n${e.message.startsWith("unknown command") ? USAGE : ""}`);
