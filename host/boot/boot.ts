@@ -92,6 +92,14 @@ export function bootMachine(machine: Machine, opts: BootOptions = {}): BootResul
     }
     result.pgdats = freeArea.pgdats;
     const nrKernelPages = calc_nr_kernel_pages(mb);
+    const v = profile.version;
+
+    // setup_command_line: saved_command_line and static_command_line, each the command line and its NUL.
+    const cmdlineBytes = BigInt(new TextEncoder().encode(machine.cmdline).length + 1);
+    mb.withCaller(atLeast(v, "7.0") ? "__memblock_alloc_or_panic" : "start_kernel", () => {
+      mb.memblock_alloc(cmdlineBytes, mb.config.smp_cache_bytes);
+      mb.memblock_alloc(cmdlineBytes, mb.config.smp_cache_bytes);
+    });
 
     // setup_per_cpu_areas: CPUs on their SRAT nodes (node 0 without NUMA).
     const cpuNodes = Array.from({ length: machine.nr_cpus }, (_, cpu) => {
@@ -99,7 +107,6 @@ export function bootMachine(machine: Machine, opts: BootOptions = {}): BootResul
       const node = apic === undefined ? undefined : arch.numa.apicToNode.get(apic);
       return node ?? arch.numa.online[0] ?? 0;
     });
-    const v = profile.version;
     setup_per_cpu_areas(mb, log, cpuNodes, Math.max(...arch.numa.possible, 0) + 1, {
       static_size: atLeast(v, "7.0") ? 221184n : atLeast(v, "6.12") ? 233472n : 217088n,
       reserved_size: 8192n,

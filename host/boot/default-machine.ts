@@ -46,9 +46,8 @@ export function qemuPcMachine(ram: bigint, cpus: number): Machine {
     setup_data: [],
     edits: [],
     numa: null,
-    // Debian 7.2.13: _text at 16 MiB, __end_of_kernel_reserve (the brk base) at 0x4200000; DMI took a
-    // page of brk before the page-table buffer (the log's brk reservation ends at 0x4211000).
-    kernel_image: { start: 0x100_0000n, size: 0x320_0000n, brk_start: 0x420_0000n, brk_dmi: 0x1000n, init_top_pgt: 0x3a0_8000n },
+    // Where Debian's kernel (7.2.13: [0x1000000, 0x4200000), brk to 0x4211000) puts itself.
+    kernel_image: null,
     initrd: null,
     acpi_tables: [
       { signature: "FACP", addr: acpiBase + 0x19dfn, size: 0x74n },
@@ -60,6 +59,8 @@ export function qemuPcMachine(ram: bigint, cpus: number): Machine {
     ],
     mp_table: { mpf: 0xf5ba0n, mpc: 0xf5bb0n, mpc_size: 0xd0n },
     nr_cpus: cpus,
+    hpet: true,
+    ioapics: 1,
     ebda: 0x9fc00n,
     cpu: { gbpages: false, nx: true },
   };

@@ -122,7 +122,6 @@ export function machineFromFlags(f: MachineFlags): Machine {
       const pxms = [...new Set(srat.map((s) => s.pxm))].sort((a, b) => a - b);
       m.numa = { memory: srat, cpus: Array.from({ length: cpus }, (_, i) => ({ pxm: pxms[i % pxms.length], apicId: i })) };
     }
-    m.kernel_image = { ...m.kernel_image };
   }
   for (const spec of f.reserve) {
     const parts = spec.split(":");

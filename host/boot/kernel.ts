@@ -65,6 +65,19 @@ export interface KernelConfig {
   PGDAT_SIZE: number;
   /** Sizes of the kernel image's sections, for the Memory: line (bytes). */
   image: { text: bigint; rwdata: bigint; rodata: bigint; init: bigint; bss: bigint };
+  /** __end_of_kernel_reserve - _text: what early_reserve_memory reserves for the image (brk follows). */
+  IMAGE_RESERVE: bigint;
+}
+
+/**
+ * The image as a boot loader places it without KASLR: _text at 16 MiB
+ * (CONFIG_PHYSICAL_START), brk right after the reserved image, and the DMI
+ * copy taking a page of brk before the page-table buffer.
+ */
+export function defaultKernelImage(profile: KernelProfile): { start: bigint; size: bigint; brk_start: bigint; brk_dmi: bigint; init_top_pgt: bigint } {
+  const start = 0x100_0000n;
+  const size = profile.config.IMAGE_RESERVE;
+  return { start, size, brk_start: start + size, brk_dmi: 0x1000n, init_top_pgt: start + size - 0x80_0000n };
 }
 
 /** The emulated kernel. */
@@ -106,6 +119,8 @@ export function kernelProfile(version: string | KernelVersion): KernelProfile {
     image: atLeast(v, "7.0")
       ? { text: 19242n << 10n, rwdata: 3438n << 10n, rodata: 13708n << 10n, init: 4648n << 10n, bss: 3776n << 10n }
       : { text: 16393n << 10n, rwdata: 4050n << 10n, rodata: 11288n << 10n, init: 3168n << 10n, bss: 4908n << 10n },
+    // Debian's builds: 7.2.13 0x3200000, 6.12 0x2c00000, 6.1 0x3400000 (their QEMU boot logs).
+    IMAGE_RESERVE: atLeast(v, "7.0") ? 0x320_0000n : atLeast(v, "6.12") ? 0x2c0_0000n : 0x340_0000n,
   };
   for (const d of DISTRO_CONFIGS) if (d.match.test(v.release)) Object.assign(config, d.config);
   return { version: v, memblock: era, config };

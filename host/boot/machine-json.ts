@@ -19,7 +19,8 @@
  *   "acpi_tables": [ { "signature": "DSDT", "start": "0xbffe0040", "size": "0x199f" } ],
  *   "edits": [ { "op": "update", "start": "0x7a000000", "end": "0x7fffffff",
  *                "from": "usable", "to": "reserved", "stage": "early", "cause": "mtrr" } ],
- *   "gbpages": false
+ *   "gbpages": false,
+ *   "hpet": true, "ioapics": 1              ACPI devices whose resources the kernel allocates early
  * }
  *
  * `ram` banks become usable e820 entries and, when any bank names a node,
@@ -96,7 +97,7 @@ class Fields {
 }
 
 const TOP = ["name", "kernel", "cmdline", "ram", "reserved", "e820", "nodes", "cpus", "kernel_image", "initrd",
-  "setup_data", "acpi_tables", "edits", "gbpages"] as const;
+  "setup_data", "acpi_tables", "edits", "gbpages", "hpet", "ioapics"] as const;
 
 /**
  * readMachineJson - parse a machine description
@@ -182,7 +183,7 @@ export function parseMachineJson(text: string, file: string): Machine {
     const start = f.size(k.start, "kernel_image.start");
     const size = f.size(k.size, "kernel_image.size");
     if ((start & 0xfffn) !== 0n || size < 0x100000n) f.fail("kernel_image", "must start on a page and span at least 1M");
-    m.kernel_image = { start, size, brk_start: start + size, brk_dmi: 0x1000n, init_top_pgt: start + size / 2n & ~0xfffn };
+    m.kernel_image = { start, size, brk_start: start + size, brk_dmi: 0x1000n, init_top_pgt: (start + size / 2n) & ~0xfffn };
   }
   if (o.initrd !== undefined) {
     const r = f.object(o.initrd, "initrd", ["start", "size"]);
@@ -216,6 +217,8 @@ export function parseMachineJson(text: string, file: string): Machine {
     return edit;
   });
   if (o.gbpages !== undefined) m.cpu = { ...m.cpu, gbpages: f.bool(o.gbpages, "gbpages") };
+  if (o.hpet !== undefined) m.hpet = f.bool(o.hpet, "hpet");
+  if (o.ioapics !== undefined) m.ioapics = f.int(o.ioapics, "ioapics", 0, 128);
   return m;
 }
 

@@ -55,13 +55,18 @@ export interface Machine {
   edits: E820Edit[];
   /** null: no SRAT (the kernel fakes a node). */
   numa: NumaFirmware | null;
-  kernel_image: KernelImage;
+  /** null: where the emulated kernel's own build puts it (host/boot/kernel.ts defaultKernelImage). */
+  kernel_image: KernelImage | null;
   initrd: { start: bigint; size: bigint } | null;
   acpi_tables: AcpiTable[];
   /** The MP floating pointer and config table (SeaBIOS provides them), reserved by smp_scan_config. */
   mp_table: { mpf: bigint; mpc: bigint; mpc_size: bigint } | null;
   /** Number of CPUs (percpu areas). */
   nr_cpus: number;
+  /** An ACPI HPET table (acpi_parse_hpet allocates its resource). */
+  hpet: boolean;
+  /** I/O APICs in the MADT (io_apic_init_mappings allocates their resources). */
+  ioapics: number;
   /** EBDA start (from the BIOS data area), for reserve_bios_regions; null: none. */
   ebda: bigint | null;
   /** CPU features the memory setup looks at. */

@@ -42,6 +42,8 @@ function readBytes(path: string): Uint8Array {
 const SRAT_CPU = /^SRAT: PXM (\d+) -> (?:APIC|SAPIC) 0x([0-9a-fA-F]+) -> Node (\d+)$/;
 const ACPI_TABLE = /^ACPI: ([A-Z0-9_]{4}) 0x([0-9A-Fa-f]{8,16}) ([0-9A-Fa-f]{6})(?: \(|$)/;
 const DISTANCE_TABLE = /^NUMA: Initialized distance table, cnt=(\d+)$/;
+const HPET = /^ACPI: HPET id: /;
+const IOAPIC = /^IOAPIC\[\d+\]: apic_id /;
 
 /**
  * machineFromDmesg - the firmware side of a real machine's log
@@ -71,6 +73,8 @@ export function machineFromDmesg(dm: DmesgMachine, text: string): Machine {
   const cpus: SratCpuAffinity[] = [];
   const acpi: AcpiTable[] = [];
   let slitNodes = 0;
+  let hpet = false;
+  let ioapics = 0;
   for (const raw of text.split("\n")) {
     const line = raw.replace(/^\s*(<\d+>)?\[\s*\d+\.\d+\]\s?/, "").trim();
     const c = SRAT_CPU.exec(line);
@@ -81,7 +85,12 @@ export function machineFromDmesg(dm: DmesgMachine, text: string): Machine {
     }
     const d = DISTANCE_TABLE.exec(line);
     if (d) slitNodes = Number(d[1]);
+    if (HPET.test(line)) hpet = true;
+    if (IOAPIC.test(line)) ioapics++;
   }
+  // The MADT and HPET lines are in a full log; without them, assume what almost every PC has.
+  m.hpet = hpet || ioapics === 0;
+  m.ioapics = ioapics || 1;
   m.acpi_tables = acpi;
   if (dm.srat.length > 0 || cpus.length > 0) {
     const numa: NumaFirmware = {

@@ -53,6 +53,8 @@ export interface FreeAreaInitParams {
   offline_nodes?: ReadonlySet<number>;
   /** Print the "Initializing node N as memoryless" line for offline nodes. */
   print_offline_init: boolean;
+  /** Allocate the pg_data_t of an offline node (5.18+: free_area_init does it), before its Initmem line. */
+  alloc_offline_node?: (nid: number) => void;
   /** MAX_NUMNODES, the "all nodes" selector of the pfn iterator. */
   max_numnodes: number;
   /** PAGE_SHIFT. */
@@ -132,7 +134,10 @@ export function free_area_init(mb: Memblock, p: FreeAreaInitParams): FreeAreaIni
   // Per node: span, zones, present pages.
   const pgdats: PgData[] = [];
   for (const nid of p.nodes) {
-    if (p.print_offline_init && p.offline_nodes?.has(nid)) lines.push(`Initializing node ${nid} as memoryless`);
+    if (p.offline_nodes?.has(nid)) {
+      if (p.print_offline_init) lines.push(`Initializing node ${nid} as memoryless`);
+      p.alloc_offline_node?.(nid);
+    }
     let node_start = -1n;
     let node_end = 0n;
     for (const r of rangesOf(nid)) {

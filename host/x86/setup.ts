@@ -24,7 +24,7 @@
 import { KernelPanic, type Memblock } from "../memblock.js";
 import type { KernelLog } from "../boot/log.js";
 import type { Machine } from "../boot/machine.js";
-import { atLeast, type KernelProfile } from "../boot/kernel.js";
+import { atLeast, defaultKernelImage, type KernelProfile } from "../boot/kernel.js";
 import { hexWidth } from "../format.js";
 import { e820Era, e820MemblockRanges, type E820Era } from "./e820.js";
 import { e820SetupArch, linesOf, type E820SetupResult, type E820Step } from "./e820-setup.js";
@@ -88,6 +88,14 @@ export function x86FreeAreaInit(ctx: BootContext, max_low_pfn: bigint, numa: X86
     offline_nodes: new Set(numa.memoryless),
     // Releases 5.18 to 6.6 announce CPU-only nodes before initialising them.
     print_offline_init: atLeast(v, "5.18") && !atLeast(v, "6.7"),
+    // 5.18+: the pg_data_t of a CPU-only node comes from memblock here (alloc_offline_node_data from 6.12).
+    alloc_offline_node: atLeast(v, "5.18")
+      ? (nid) => ctx.mb.withCaller(atLeast(v, "7.0") ? "__memblock_alloc_or_panic" : atLeast(v, "6.12") ? "alloc_offline_node_data" : "free_area_init", () => {
+        if (ctx.mb.memblock_alloc(numa.pgdatSize, ctx.mb.config.smp_cache_bytes) === 0n) {
+          throw new KernelPanic(`Cannot allocate ${numa.pgdatSize}B for node ${nid}.`);
+        }
+      })
+      : undefined,
     max_numnodes: ctx.mb.config.max_numnodes,
     page_shift: PAGE_SHIFT,
     pfn_section_shift: 15n,
@@ -130,10 +138,10 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
   const v = profile.version;
   const era = e820Era(m.kernel_upstream ?? v.release);
   const debugRequested = /(^|\s)memblock=\S*debug/.test(m.cmdline);
+  const img = m.kernel_image ?? defaultKernelImage(profile);
 
   // early_reserve_memory (before memblock=debug is parsed: never logged).
   mb.withCaller("early_reserve_memory", () => {
-    const img = m.kernel_image;
     if (atLeast(v, "6.16")) mb.memblock_reserve_kern(img.start, img.size);
     else mb.memblock_reserve(img.start, img.size);
     mb.memblock_reserve(0n, SZ_64K);
@@ -159,7 +167,7 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
     setupData: m.setup_data,
     cmdline: m.cmdline,
     edits: m.edits,
-    kernelImage: { start: m.kernel_image.start, size: m.kernel_image.size },
+    kernelImage: { start: img.start, size: img.size },
   }, era);
   const emit = (...steps: E820Step[]) => {
     for (const l of e820.log) if (steps.includes(l.step)) log.print(isDebugE820Line(l.text) ? "debug" : "info", l.text);
@@ -184,7 +192,7 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
   }
 
   // The brk area: the page-table buffer after what DMI took, then reserve_brk.
-  const brk: BrkArea = { start: m.kernel_image.brk_start, end: m.kernel_image.brk_start + m.kernel_image.brk_dmi };
+  const brk: BrkArea = { start: img.brk_start, end: img.brk_start + img.brk_dmi };
   const pgtBuf = early_alloc_pgt_buf(mb, brk, v);
   reserve_brk(mb, brk, v);
 
@@ -210,7 +218,7 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
     max_pfn,
     max_low_pfn,
     pgtBuf,
-    init_top_pgt: m.kernel_image.init_top_pgt,
+    init_top_pgt: img.init_top_pgt,
     cpu: { gbpages: m.cpu.gbpages, nx: m.cpu.nx },
     kaslr: false,
     sink: sinkOf(log),
@@ -249,16 +257,22 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
     freeArea = x86FreeAreaInit(ctx, max_low_pfn, numa);
   }
 
-  emit("early_quirks", "acpi_boot");
+  emit("early_quirks");
+  // acpi_boot_init: the HPET's resource (its name follows the struct), then the BGRT edit.
+  const smpCache = mb.config.smp_cache_bytes;
+  const panicCaller = atLeast(v, "7.0") ? "__memblock_alloc_or_panic" : null;
+  if (m.hpet) mb.withCaller(panicCaller ?? "acpi_parse_hpet", () => mb.memblock_alloc(64n + 9n, smpCache));
+  emit("acpi_boot");
   initCpuToNode(mb, numa, (level, text) => log.print(level, text));
+  // io_apic_init_mappings: a resource and an 11-byte name per I/O APIC.
+  if (m.ioapics > 0) mb.withCaller(panicCaller ?? "io_apic_init_mappings", () => mb.memblock_alloc(BigInt(m.ioapics) * (64n + 11n), smpCache));
 
-  // e820__reserve_resources: the resource array and one firmware map entry per e820 entry.
-  mb.withCaller("e820__reserve_resources", () => {
-    const n = BigInt(e820.lateTable.entries.length);
-    mb.memblock_alloc(64n * n, mb.config.smp_cache_bytes);
+  // e820__reserve_resources: a resource per e820 entry, and a firmware map entry per kexec-table entry.
+  mb.withCaller(panicCaller ?? "e820__reserve_resources", () => {
+    mb.memblock_alloc(64n * BigInt(e820.lateTable.entries.length), smpCache);
   });
   mb.withCaller("firmware_map_add_early", () => {
-    for (let i = 0; i < e820.lateTable.entries.length; i++) mb.memblock_alloc(104n, mb.config.smp_cache_bytes);
+    for (let i = 0; i < e820.kexecTable.entries.length; i++) mb.memblock_alloc(104n, smpCache);
   });
 
   // e820__register_nosave_regions: a new struct nosave_region for every region that does not extend the last one.
