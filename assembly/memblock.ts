@@ -631,12 +631,21 @@ function memblock_add_range(type: MemblockType, base: u64, size: u64, nid: i32, 
 function memblock_isolate_range(type: MemblockType, base: u64, size: u64): i32 {
   size = memblock_cap_size(base, size);
   const end = base + size;
+  // The kernel's out parameters live in the caller's frame: keep them local
+  // until the end, because doubling the array below may isolate (free the
+  // old array) recursively.
+  let start_rgn: i32 = 0;
+  let end_rgn: i32 = 0;
   isolate_start_rgn = 0;
   isolate_end_rgn = 0;
   if (size == 0) return 0;
 
   while (type.cnt + 2 > type.max) {
-    if (memblock_double_array(type, base, size) < 0) return -ENOMEM;
+    if (memblock_double_array(type, base, size) < 0) {
+      isolate_start_rgn = 0;
+      isolate_end_rgn = 0;
+      return -ENOMEM;
+    }
   }
 
   for (let idx: i32 = 0; <u32>idx < type.cnt; idx++) {
@@ -658,10 +667,12 @@ function memblock_isolate_range(type: MemblockType, base: u64, size: u64): i32 {
       type.total_size -= end - rbase;
       memblock_insert_region(type, idx--, rbase, end - rbase, r.nid, r.flags);
     } else {
-      if (isolate_end_rgn == 0) isolate_start_rgn = idx;
-      isolate_end_rgn = idx + 1;
+      if (end_rgn == 0) start_rgn = idx;
+      end_rgn = idx + 1;
     }
   }
+  isolate_start_rgn = start_rgn;
+  isolate_end_rgn = end_rgn;
   return 0;
 }
 
