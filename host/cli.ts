@@ -18,6 +18,7 @@ import { bootMachine } from "./boot/boot.js";
 import { bootJson, bootText } from "./boot/report.js";
 import { bootHtml } from "./boot/html.js";
 import { RamExhausted } from "./memblock.js";
+import { erasText } from "./boot/eras.js";
 
 export const VERSION = "0.1.0";
 
@@ -26,6 +27,7 @@ const USAGE = `usage: memboot <command> [options]
 Commands:
   boot [SOURCE] [OPTIONS]   boot a machine and print the kernel's log (default: the built-in machine)
   replay [--json] FILE      run a memblock script (FILE may be - for standard input)
+  eras [--kernel VERSION]   list where kernel releases differ and which switches a release has
   help [COMMAND]            show help
   version                   print the version
 
@@ -186,6 +188,16 @@ export function main(argv: string[], io: Io): number {
         return cmdReplay(rest, io);
       case "boot":
         return cmdBoot(rest, io);
+      case "eras": {
+        if (rest.length === 0) {
+          io.stdout(erasText());
+          return 0;
+        }
+        if (rest[0] !== "--kernel" || rest.length !== 2) throw new UsageError("eras takes no arguments or --kernel VERSION");
+        if (!/^\d+\.\d+/.test(rest[1])) throw new UsageError(`--kernel: '${rest[1]}' is not a kernel version such as 6.1 or 7.2.13`);
+        io.stdout(erasText(rest[1]));
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

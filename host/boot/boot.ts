@@ -13,7 +13,7 @@
 import { KernelPanic, Memblock, type MemblockTypeState } from "../memblock.js";
 import type { CoreFlavour } from "../core/load.js";
 import { KernelLog, type LogLine } from "./log.js";
-import { atLeast, kernelProfile, type KernelProfile } from "./kernel.js";
+import { atLeast, kernelEra, kernelProfile, type KernelProfile } from "./kernel.js";
 import type { Machine } from "./machine.js";
 import {
   MAX_DMA32_PFN, setup_arch, x86FreeAreaInit, x86SparseInit, type BootContext, type SetupArchResult,
@@ -96,7 +96,7 @@ export function bootMachine(machine: Machine, opts: BootOptions = {}): BootResul
 
     // setup_command_line: saved_command_line and static_command_line, each the command line and its NUL.
     const cmdlineBytes = BigInt(new TextEncoder().encode(machine.cmdline).length + 1);
-    mb.withCaller(atLeast(v, "7.0") ? "__memblock_alloc_or_panic" : "start_kernel", () => {
+    mb.withCaller(kernelEra(v, "allocOrPanic") ? "__memblock_alloc_or_panic" : "start_kernel", () => {
       mb.memblock_alloc(cmdlineBytes, mb.config.smp_cache_bytes);
       mb.memblock_alloc(cmdlineBytes, mb.config.smp_cache_bytes);
     });

@@ -36,18 +36,59 @@ export function atLeast(v: KernelVersion, majorMinor: string): boolean {
   return v.major > a || (v.major === a && v.minor >= b);
 }
 
+/** One version switch: from `since` on (and before `until`, when given) the kernel behaves as `what` says. */
+export interface EraSwitch {
+  since: string;
+  until?: string;
+  what: string;
+  source: string;
+}
+
 /**
- * Where kernels differ in what mm init prints or computes. Each entry is the
- * first release with the newer behaviour.
+ * Where kernels differ in the boot sequence and mm init (host/boot, host/mm,
+ * host/x86/setup.ts). The e820, NUMA, page-table and memblock switches are in
+ * their own modules; host/boot/eras.ts lists them all (`memboot eras`).
  */
 export const KERNEL_ERAS = {
-  /** free_area_init prints "Initializing node N as memoryless" for offline nodes (until the 6.x rework). */
-  offlineNodeInitLine: { until: "6.7", what: "'Initializing node N as memoryless' for nodes that are not online" },
-  /** Zone, node and memmap setup runs after the nosave / PCI gap lines (mm_core_init_early, 7.0). */
-  mmInitAfterSetupArch: { from: "7.0", what: "zones, node ranges and memmap init print after setup_arch's nosave and PCI gap lines" },
-  /** "Memory:" is printed after SMP bring-up and deferred page init (6.9 moved mem_init's print). */
-  memoryLineLate: { from: "6.9", what: "the Memory: line comes after deferred page initialisation" },
-} as const;
+  offlineNodeInitLine: {
+    since: "5.18", until: "6.7",
+    what: "free_area_init prints 'Initializing node N as memoryless' before initialising a CPU-only node",
+    source: "mm/page_alloc.c free_area_init (6.1 has it, 6.12 does not)",
+  },
+  allocOrPanic: {
+    since: "6.14",
+    what: "many early allocations go through memblock_alloc_or_panic(): their debug lines name __memblock_alloc_or_panic as the caller",
+    source: "mm/memblock.c __memblock_alloc_or_panic (absent from 6.12, present in 7.2)",
+  },
+  kernelImageReserveKern: {
+    since: "6.16",
+    what: "early_reserve_memory reserves the kernel image with memblock_reserve_kern (RSRV_KERN)",
+    source: "arch/x86/kernel/setup.c early_reserve_memory (7.2); the RSRV_KERN series",
+  },
+  khoScratchBelow1M: {
+    since: "6.16",
+    what: "e820__memblock_setup marks [0, 1M) KHO scratch until reserve_real_mode clears it (flags 0x40 in the first dump)",
+    source: "arch/x86/kernel/e820.c e820__memblock_setup (7.2)",
+  },
+  mmCoreInitEarly: {
+    since: "7.0",
+    what: "sparse_init and free_area_init run from mm_core_init_early() after setup_arch, so zones and node ranges print after nosave and the PCI gap",
+    source: "commit d49004c5f0c1 'arch, mm: consolidate initialization of nodes, zones and memory map' (January 2026)",
+  },
+  vmemmapPerBlock: {
+    since: "7.0",
+    what: "the memmap is allocated per 2 MiB block (memblock_alloc_try_nid_raw, NOLEAKTRACE) instead of one exact-node buffer per node",
+    source: "mm/sparse-vmemmap.c; the QEMU logs of 6.12 and 7.2 (first release not verified)",
+  },
+} as const satisfies Record<string, EraSwitch>;
+
+export type KernelEraName = keyof typeof KERNEL_ERAS;
+
+/** Whether kernel @v has the behaviour of switch @name. */
+export function kernelEra(v: KernelVersion, name: KernelEraName): boolean {
+  const e: EraSwitch = KERNEL_ERAS[name];
+  return atLeast(v, e.since) && (e.until === undefined || !atLeast(v, e.until));
+}
 
 /** Build facts of the emulated kernel that change what it prints. */
 export interface KernelConfig {

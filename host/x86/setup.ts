@@ -24,7 +24,7 @@
 import { KernelPanic, type Memblock } from "../memblock.js";
 import type { KernelLog } from "../boot/log.js";
 import type { Machine } from "../boot/machine.js";
-import { atLeast, defaultKernelImage, type KernelProfile } from "../boot/kernel.js";
+import { defaultKernelImage, kernelEra, type KernelProfile } from "../boot/kernel.js";
 import { hexWidth } from "../format.js";
 import { e820Era, e820MemblockRanges, type E820Era } from "./e820.js";
 import { e820SetupArch, linesOf, type E820SetupResult, type E820Step } from "./e820-setup.js";
@@ -32,7 +32,7 @@ import {
   early_alloc_pgt_buf, init_mem_mapping, reserve_brk, reserve_real_mode, type BrkArea, type InitMemMappingResult,
   type MappingSink,
 } from "./init-mem-mapping.js";
-import { initCpuToNode, x86NumaInit, type X86NumaState } from "./numa.js";
+import { initCpuToNode, numaEra, x86NumaInit, type X86NumaState } from "./numa.js";
 import { free_area_init, type FreeAreaInitResult } from "../mm/free-area.js";
 import { sparse_init, SparsePanic, type SparseResult } from "../mm/sparse.js";
 import { memblockDumpLines } from "../script/replay.js";
@@ -86,11 +86,10 @@ export function x86FreeAreaInit(ctx: BootContext, max_low_pfn: bigint, numa: X86
     nr_zones: ctx.profile.config.ZONE_DEVICE ? 5 : 4,
     nodes: numa.possible,
     offline_nodes: new Set(numa.memoryless),
-    // Releases 5.18 to 6.6 announce CPU-only nodes before initialising them.
-    print_offline_init: atLeast(v, "5.18") && !atLeast(v, "6.7"),
-    // 5.18+: the pg_data_t of a CPU-only node comes from memblock here (alloc_offline_node_data from 6.12).
-    alloc_offline_node: atLeast(v, "5.18")
-      ? (nid) => ctx.mb.withCaller(atLeast(v, "7.0") ? "__memblock_alloc_or_panic" : atLeast(v, "6.12") ? "alloc_offline_node_data" : "free_area_init", () => {
+    print_offline_init: kernelEra(v, "offlineNodeInitLine"),
+    // The pg_data_t of a CPU-only node comes from memblock here (alloc_offline_node_data from 6.12).
+    alloc_offline_node: numaEra(v, "memorylessNodesInFreeAreaInit")
+      ? (nid) => ctx.mb.withCaller(kernelEra(v, "allocOrPanic") ? "__memblock_alloc_or_panic" : numaEra(v, "registerByPfnRange") ? "alloc_offline_node_data" : "free_area_init", () => {
         if (ctx.mb.memblock_alloc(numa.pgdatSize, ctx.mb.config.smp_cache_bytes) === 0n) {
           throw new KernelPanic(`Cannot allocate ${numa.pgdatSize}B for node ${nid}.`);
         }
@@ -107,7 +106,7 @@ export function x86FreeAreaInit(ctx: BootContext, max_low_pfn: bigint, numa: X86
 /** sparse_init of the era (memmap buffer per node run before 7.0, per 2 MiB block from 7.0). */
 export function x86SparseInit(ctx: BootContext, numa: X86NumaState): SparseResult {
   const v = ctx.profile.version;
-  const v7 = atLeast(v, "7.0");
+  const v7 = kernelEra(v, "vmemmapPerBlock");
   try {
     return sparse_init(ctx.mb, {
       memmap: v7 ? "per-block" : "buffer",
@@ -119,7 +118,7 @@ export function x86SparseInit(ctx: BootContext, numa: X86NumaState): SparseResul
       smp_cache_bytes: ctx.mb.config.smp_cache_bytes,
       max_dma_address: MAX_DMA_PFN << PAGE_SHIFT,
       node_data: new Map([...numa.nodeData].map(([nid, nd]) => [nid, nd.pa])),
-      callers: { mem_section: v7 ? "__memblock_alloc_or_panic" : "sparse_init", usemap: "sparse_init_nid" },
+      callers: { mem_section: kernelEra(v, "allocOrPanic") ? "__memblock_alloc_or_panic" : "sparse_init", usemap: "sparse_init_nid" },
     });
   } catch (e) {
     if (e instanceof SparsePanic) throw new KernelPanic(e.message);
@@ -142,7 +141,7 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
 
   // early_reserve_memory (before memblock=debug is parsed: never logged).
   mb.withCaller("early_reserve_memory", () => {
-    if (atLeast(v, "6.16")) mb.memblock_reserve_kern(img.start, img.size);
+    if (kernelEra(v, "kernelImageReserveKern")) mb.memblock_reserve_kern(img.start, img.size);
     else mb.memblock_reserve(img.start, img.size);
     mb.memblock_reserve(0n, SZ_64K);
     if (m.initrd) {
@@ -204,7 +203,7 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
       if (c.call === "memblock_add") mb.memblock_add(c.base, c.size);
       else mb.memblock_reserve(c.base, c.size);
     }
-    if (atLeast(v, "6.16")) mb.memblock_mark_kho_scratch(0n, SZ_1M);
+    if (kernelEra(v, "khoScratchBelow1M")) mb.memblock_mark_kho_scratch(0n, SZ_1M);
     mb.memblock_trim_memory(1n << PAGE_SHIFT);
   });
   memblock_dump_all(ctx);
@@ -252,7 +251,7 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
   // paging_init before 7.0: the memory map and the zones.
   let freeArea: FreeAreaInitResult | null = null;
   let sparse: SparseResult | null = null;
-  if (!atLeast(v, "7.0")) {
+  if (!kernelEra(v, "mmCoreInitEarly")) {
     sparse = x86SparseInit(ctx, numa);
     freeArea = x86FreeAreaInit(ctx, max_low_pfn, numa);
   }
@@ -260,7 +259,7 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
   emit("early_quirks");
   // acpi_boot_init: the HPET's resource (its name follows the struct), then the BGRT edit.
   const smpCache = mb.config.smp_cache_bytes;
-  const panicCaller = atLeast(v, "7.0") ? "__memblock_alloc_or_panic" : null;
+  const panicCaller = kernelEra(v, "allocOrPanic") ? "__memblock_alloc_or_panic" : null;
   if (m.hpet) mb.withCaller(panicCaller ?? "acpi_parse_hpet", () => mb.memblock_alloc(64n + 9n, smpCache));
   emit("acpi_boot");
   initCpuToNode(mb, numa, (level, text) => log.print(level, text));
@@ -280,7 +279,7 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
   for (const text of linesOf(e820, "nosave")) {
     const r = /\[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\]/.exec(text);
     if (r && BigInt(r[1]) !== lastEnd) {
-      mb.withCaller(atLeast(v, "6.13") ? "__memblock_alloc_or_panic" : "register_nosave_region",
+      mb.withCaller(panicCaller ?? "register_nosave_region",
         () => mb.memblock_alloc(32n, mb.config.smp_cache_bytes));
     }
     if (r) lastEnd = BigInt(r[2]) + 1n;
