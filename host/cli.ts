@@ -19,6 +19,7 @@ import { bootJson, bootText } from "./boot/report.js";
 import { bootHtml } from "./boot/html.js";
 import { RamExhausted } from "./memblock.js";
 import { erasText } from "./boot/eras.js";
+import { runWorkload, WORKLOADS, type WorkloadName } from "./bench/workloads.js";
 
 export const VERSION = "0.1.0";
 
@@ -28,6 +29,7 @@ Commands:
   boot [SOURCE] [OPTIONS]   boot a machine and print the kernel's log (default: the built-in machine)
   replay [--json] FILE      run a memblock script (FILE may be - for standard input)
   eras [--kernel VERSION]   list where kernel releases differ and which switches a release has
+  bench --workload W --n N [--json]   run a scale workload (W1 ... W6) on a fresh memblock
   help [COMMAND]            show help
   version                   print the version
 
@@ -165,6 +167,34 @@ function cmdBoot(args: string[], io: Io): number {
   return result.panic ? 3 : 0;
 }
 
+function cmdBench(args: string[], io: Io): number {
+  let workload: string | undefined;
+  let n: string | undefined;
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--json") json = true;
+    else if (a === "--workload") workload = optionValue(args, i++, a);
+    else if (a === "--n") n = optionValue(args, i++, a);
+    else if (a === "--help" || a === "-h") {
+      io.stdout("usage: memboot bench --workload W1|W2|W3|W4|W5|W6 --n N [--json]\n");
+      return 0;
+    } else throw new UsageError(`bench: unknown option ${a}`);
+  }
+  if (!workload || !(WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`bench: --workload must be one of ${WORKLOADS.join(", ")}`);
+  if (!n || !/^\d+$/.test(n) || Number(n) < 1 || Number(n) > 10_000_000) throw new UsageError("bench: --n must be a whole number from 1 to 10000000");
+  const r = runWorkload(workload as WorkloadName, Number(n));
+  if (json) io.stdout(JSON.stringify(r) + "\n");
+  else {
+    io.stdout(`${r.workload} n=${r.n}: ${r.ops} ops in ${r.seconds.toFixed(3)} s (${r.ns_per_op.toFixed(0)} ns/op)\n` +
+      `memory   cnt=${r.memory.cnt} max=${r.memory.max} total_size=${r.memory.total_size} hash=${r.memory.hash}\n` +
+      `reserved cnt=${r.reserved.cnt} max=${r.reserved.max} total_size=${r.reserved.total_size} hash=${r.reserved.hash}\n` +
+      (r.address_hash ? `address_hash=${r.address_hash} fails=${r.fails}\n` : "") +
+      (r.free_range_hash ? `free_range_hash=${r.free_range_hash}\n` : ""));
+  }
+  return 0;
+}
+
 /**
  * main - run the command line
  * @argv: the arguments after the program name
@@ -188,6 +218,8 @@ export function main(argv: string[], io: Io): number {
         return cmdReplay(rest, io);
       case "boot":
         return cmdBoot(rest, io);
+      case "bench":
+        return cmdBench(rest, io);
       case "eras": {
         if (rest.length === 0) {
           io.stdout(erasText());
