@@ -12,7 +12,7 @@ export * from "./events";
 export * from "./memblock";
 export {
   ram_fill, ram_write, ram_read_u8, ram_read_u64, ram_write_u64, ram_lookup,
-  ram_frames_in_use, ram_arena_bytes, FRAME_SIZE, PAGE_POISON, PTE_ZERO, PTE_POISON,
+  ram_frames_in_use, ram_arena_bytes, ram_frame_shift, MAX_FRAME_SIZE, PAGE_POISON, PTE_ZERO, PTE_POISON,
 } from "./ram";
 
 /** A scratch buffer the host fills before calling ram_write. */

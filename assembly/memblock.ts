@@ -300,7 +300,7 @@ function type_init(type: MemblockType, id: i32, init: usize, capacity: u32): voi
  * mirror, emulated RAM all zero. Arrays doubled before are abandoned.
  */
 export function memblock_reset(): void {
-  ram_reset();
+  ram_reset(<u32>PAGE_SHIFT);
   type_init(memory_type, TYPE_MEMORY, memblock_memory_init_regions, init_memblock_regions);
   type_init(reserved_type, TYPE_RESERVED, memblock_reserved_init_regions, init_memblock_regions);
   type_init(physmem_type, TYPE_PHYSMEM, memblock_physmem_init_regions, init_physmem_regions);

@@ -16,26 +16,28 @@
  *            │ level 0  │ level 1  │ level 2  │ level 3  │
  *            └──────────┴──────────┴──────────┴──────────┘
  *
- * Every node is 8192 u32 entries (32 KiB). An entry at any level is either a
+ * Every node is 8192 u32 entries (32 KiB); the level-0 node has as many
+ * entries as the top bits of the pfn need (8192 with 4 KiB frames). An entry at any level is either a
  * uniform marker for everything below it, or a pointer into linear memory:
  *
  *    PTE_ZERO   (0)   everything below reads as 0x00
  *    PTE_POISON (1)   everything below reads as PAGE_POISON
- *    ≥ FRAME_SIZE     level 0..2: the child node; level 3: the backing frame
+ *    any other        level 0..2: the child node; level 3: the backing frame
  *
  * Frames and nodes come from an arena above `__heap_base` that grows with
  * `memory.grow`. Nothing here uses the AssemblyScript heap. Growing linear
  * memory detaches the host's ArrayBuffer views: the host must rebuild its
  * views after every call into the core.
  *
- * Backing frames are 4 KiB whatever page size the emulated kernel uses; the
- * frame size is an implementation detail of this file.
+ * Backing frames are 4 KiB, or the emulated kernel's page size when that is
+ * smaller (1 or 2 KiB): a frame must never hold parts of two allocations,
+ * because remapping one of them (ram_map_contiguous) moves whole frames.
  */
 
-/** log2 of the size of a backing frame. */
-export const FRAME_SHIFT: u32 = 12;
-/** Size of a backing frame in bytes. */
-export const FRAME_SIZE: u32 = 1 << FRAME_SHIFT;
+/** log2 of the largest backing frame. */
+export const MAX_FRAME_SHIFT: u32 = 12;
+/** Size of the largest backing frame in bytes. */
+export const MAX_FRAME_SIZE: u32 = 1 << MAX_FRAME_SHIFT;
 /** The byte that `_raw` allocations read as until they are written. */
 export const PAGE_POISON: u8 = 0xaa;
 
@@ -44,11 +46,14 @@ export const PTE_ZERO: u32 = 0;
 /** Entry value: uniform PAGE_POISON below. */
 export const PTE_POISON: u32 = 1;
 
+/** Whether an entry points to a node or frame (rather than being a uniform marker). */
+// @ts-ignore: decorator
+@inline function is_pointer(e: u32): bool { return e > PTE_POISON; }
+
 const LEVELS: i32 = 4;
 const LEVEL_BITS: u32 = 13;
 const FANOUT: u32 = 1 << LEVEL_BITS;
 const NODE_BYTES: u32 = FANOUT << 2;
-const NODE_FRAMES: u32 = NODE_BYTES >> FRAME_SHIFT;
 const WASM_PAGE: u64 = 65536;
 /** wasm32 can address at most this many bytes. */
 const LINEAR_LIMIT: u64 = 1 << 32;
@@ -60,6 +65,12 @@ export const RAM_ERR_EXHAUSTED: i32 = 1;
 @external("env", "memboot_ram_exhausted")
 declare function ram_exhausted(frames_in_use: u32): void;
 
+/** log2 of the current frame size (set by ram_reset from the kernel's page size). */
+let frame_shift: u32 = MAX_FRAME_SHIFT;
+/** The current frame size. */
+let frame_size: u32 = MAX_FRAME_SIZE;
+/** Entries of the level-0 node: enough for every pfn of the 64-bit space. */
+let root_fanout: u32 = 1 << (64 - MAX_FRAME_SHIFT - 3 * LEVEL_BITS);
 /** First byte of the arena (page aligned, above the static data). */
 let arena_base: usize = 0;
 /** Next unused byte of the arena. */
@@ -80,7 +91,7 @@ let frames_in_use: u32 = 0;
 }
 
 /**
- * arena_alloc - take @bytes (a multiple of FRAME_SIZE) from the top of the arena
+ * arena_alloc - take @bytes (a multiple of the frame size) from the top of the arena
  *
  * Grows linear memory when needed. Running out of the 4 GiB of wasm32 is
  * reported to the host, which throws; this function then never returns.
@@ -109,14 +120,14 @@ function arena_alloc(bytes: u32): usize {
   return p;
 }
 
-/** frame_alloc - one 4 KiB frame, contents undefined. */
+/** frame_alloc - one frame, contents undefined. */
 function frame_alloc(): usize {
   if (free_frames != 0) {
     const p = free_frames;
     free_frames = load<usize>(p);
     return p;
   }
-  return arena_alloc(FRAME_SIZE);
+  return arena_alloc(frame_size);
 }
 
 /** frame_free - give a frame back for reuse. */
@@ -125,7 +136,7 @@ function frame_free(p: usize): void {
   free_frames = p;
 }
 
-/** node_alloc - a radix node with every entry set to @fill. */
+/** node_alloc - a radix node (levels 1..3) with every entry set to @fill. */
 function node_alloc(fill: u32): usize {
   let p: usize;
   if (free_nodes != 0) {
@@ -134,17 +145,22 @@ function node_alloc(fill: u32): usize {
   } else {
     p = arena_alloc(NODE_BYTES);
   }
-  if (fill == 0) {
-    memory.fill(p, 0, NODE_BYTES);
-  } else {
-    for (let i: u32 = 0; i < FANOUT; i++) store<u32>(p + (i << 2), fill);
-  }
+  node_fill(p, FANOUT, fill);
   return p;
+}
+
+/** Set @count entries at @p to @fill. */
+function node_fill(p: usize, count: u32, fill: u32): void {
+  if (fill == 0) {
+    memory.fill(p, 0, count << 2);
+  } else {
+    for (let i: u32 = 0; i < count; i++) store<u32>(p + (i << 2), fill);
+  }
 }
 
 /** node_release - free a subtree rooted at an entry of @level. */
 function entry_release(e: u32, level: i32): void {
-  if (e < FRAME_SIZE) return;
+  if (!is_pointer(e)) return;
   if (level == LEVELS - 1) {
     frame_free(<usize>e);
     frames_in_use--;
@@ -159,22 +175,32 @@ function entry_release(e: u32, level: i32): void {
 
 /**
  * ram_reset - forget all contents: every page reads as zero again
+ * @page_shift: log2 of the emulated kernel's page size; frames are no larger
  *
  * The arena is reused from its start; linear memory never shrinks.
  */
-export function ram_reset(): void {
+export function ram_reset(page_shift: u32): void {
   if (arena_base == 0) {
-    arena_base = (__heap_base + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
+    arena_base = (__heap_base + MAX_FRAME_SIZE - 1) & ~(<usize>MAX_FRAME_SIZE - 1);
   }
+  frame_shift = page_shift < MAX_FRAME_SHIFT ? page_shift : MAX_FRAME_SHIFT;
+  frame_size = 1 << frame_shift;
+  root_fanout = 1 << (64 - frame_shift - <u32>(LEVELS - 1) * LEVEL_BITS);
   arena_top = arena_base;
   free_frames = 0;
   free_nodes = 0;
   frames_in_use = 0;
-  root = node_alloc(PTE_ZERO);
+  root = arena_alloc(root_fanout << 2);
+  node_fill(root, root_fanout, PTE_ZERO);
+}
+
+/** ram_frame_shift - log2 of the frame size in use (host views index RAM by it). */
+export function ram_frame_shift(): u32 {
+  return frame_shift;
 }
 
 /**
- * ram_lookup - the level-3 entry that describes page @pfn
+ * ram_lookup - the level-3 entry that describes frame @pfn (physical address >> ram_frame_shift())
  *
  * Return: PTE_ZERO, PTE_POISON or the linear address of the backing frame.
  */
@@ -182,7 +208,7 @@ export function ram_lookup(pfn: u64): u32 {
   let node = root;
   for (let level = 0; level < LEVELS; level++) {
     const e = load<u32>(node + (<usize>((pfn >> level_shift(level)) & (FANOUT - 1)) << 2));
-    if (e < FRAME_SIZE || level == LEVELS - 1) return e;
+    if (!is_pointer(e) || level == LEVELS - 1) return e;
     node = <usize>e;
   }
   unreachable();
@@ -200,7 +226,7 @@ function ram_slot(pfn: u64): usize {
   for (let level = 0; level < LEVELS - 1; level++) {
     const slot = node + (<usize>((pfn >> level_shift(level)) & (FANOUT - 1)) << 2);
     let e = load<u32>(slot);
-    if (e < FRAME_SIZE) {
+    if (!is_pointer(e)) {
       e = <u32>node_alloc(e);
       store<u32>(slot, e);
     }
@@ -211,7 +237,7 @@ function ram_slot(pfn: u64): usize {
 
 /** Fill a fresh frame with what a uniform entry @e reads as. */
 function frame_fill_uniform(frame: usize, e: u32): void {
-  memory.fill(frame, e == PTE_POISON ? PAGE_POISON : 0, FRAME_SIZE);
+  memory.fill(frame, e == PTE_POISON ? PAGE_POISON : 0, frame_size);
 }
 
 /**
@@ -223,7 +249,7 @@ function frame_fill_uniform(frame: usize, e: u32): void {
 export function ram_materialise(pfn: u64): usize {
   const slot = ram_slot(pfn);
   const e = load<u32>(slot);
-  if (e >= FRAME_SIZE) return <usize>e;
+  if (is_pointer(e)) return <usize>e;
   const frame = frame_alloc();
   frame_fill_uniform(frame, e);
   store<u32>(slot, <u32>frame);
@@ -259,7 +285,7 @@ function fill_node(node: usize, level: i32, first: u64, a: u64, b: u64, mark: u3
     }
     if (e == mark) continue;
     let child = e;
-    if (child < FRAME_SIZE) {
+    if (!is_pointer(child)) {
       child = <u32>node_alloc(e);
       store<u32>(slot, child);
     }
@@ -276,32 +302,32 @@ function fill_node(node: usize, level: i32, first: u64, a: u64, b: u64, mark: u3
 export function ram_fill(phys: u64, len: u64, byte: u8): void {
   if (len == 0) return;
   const end = phys + len;
-  const page_mask: u64 = <u64>FRAME_SIZE - 1;
-  // partial first page
-  if ((phys & page_mask) != 0 || len < <u64>FRAME_SIZE) {
+  const page_mask: u64 = <u64>frame_size - 1;
+  // partial first frame
+  if ((phys & page_mask) != 0 || len < <u64>frame_size) {
     const off = phys & page_mask;
-    let chunk = <u64>FRAME_SIZE - off;
+    let chunk = <u64>frame_size - off;
     if (chunk > len) chunk = len;
-    memory.fill(ram_materialise(phys >> FRAME_SHIFT) + <usize>off, byte, <usize>chunk);
+    memory.fill(ram_materialise(phys >> frame_shift) + <usize>off, byte, <usize>chunk);
     phys += chunk;
     len -= chunk;
     if (len == 0) return;
   }
   const whole_end = end & ~page_mask; // end is > phys here; end == 0 means the very top
-  const first_pfn = phys >> FRAME_SHIFT;
-  const last_pfn = end == 0 ? (<u64>1 << (64 - FRAME_SHIFT)) : whole_end >> FRAME_SHIFT;
+  const first_pfn = phys >> frame_shift;
+  const last_pfn = end == 0 ? (<u64>1 << (64 - frame_shift)) : whole_end >> frame_shift;
   if (last_pfn > first_pfn) {
     if (byte == 0 || byte == PAGE_POISON) {
       fill_node(root, 0, 0, first_pfn, last_pfn, byte == 0 ? PTE_ZERO : PTE_POISON);
     } else {
       for (let pfn = first_pfn; pfn < last_pfn; pfn++) {
-        memory.fill(ram_materialise(pfn), byte, FRAME_SIZE);
+        memory.fill(ram_materialise(pfn), byte, frame_size);
       }
     }
   }
-  // partial last page
+  // partial last frame
   if (end != 0 && whole_end < end && whole_end >= phys) {
-    memory.fill(ram_materialise(whole_end >> FRAME_SHIFT), byte, <usize>(end - whole_end));
+    memory.fill(ram_materialise(whole_end >> frame_shift), byte, <usize>(end - whole_end));
   }
 }
 
@@ -310,10 +336,10 @@ export function ram_fill(phys: u64, len: u64, byte: u8): void {
  */
 export function ram_write(phys: u64, src: usize, len: u32): void {
   while (len > 0) {
-    const off = <u32>(phys & (<u64>FRAME_SIZE - 1));
-    let chunk = FRAME_SIZE - off;
+    const off = <u32>(phys & (<u64>frame_size - 1));
+    let chunk = frame_size - off;
     if (chunk > len) chunk = len;
-    memory.copy(ram_materialise(phys >> FRAME_SHIFT) + off, src, chunk);
+    memory.copy(ram_materialise(phys >> frame_shift) + off, src, chunk);
     phys += chunk;
     src += chunk;
     len -= chunk;
@@ -322,10 +348,10 @@ export function ram_write(phys: u64, src: usize, len: u32): void {
 
 /** ram_read_u8 - the byte at @phys. */
 export function ram_read_u8(phys: u64): u8 {
-  const e = ram_lookup(phys >> FRAME_SHIFT);
+  const e = ram_lookup(phys >> frame_shift);
   if (e == PTE_ZERO) return 0;
   if (e == PTE_POISON) return PAGE_POISON;
-  return load<u8>(<usize>e + <usize>(phys & (<u64>FRAME_SIZE - 1)));
+  return load<u8>(<usize>e + <usize>(phys & (<u64>frame_size - 1)));
 }
 
 /** ram_read_u64 - the little-endian u64 at @phys (may straddle two pages). */
@@ -337,13 +363,14 @@ export function ram_read_u64(phys: u64): u64 {
 
 /** ram_write_u64 - store a little-endian u64 at @phys. */
 export function ram_write_u64(phys: u64, value: u64): void {
-  if ((phys & (<u64>FRAME_SIZE - 1)) <= <u64>FRAME_SIZE - 8) {
-    store<u64>(ram_materialise(phys >> FRAME_SHIFT) + <usize>(phys & (<u64>FRAME_SIZE - 1)), value);
+  const mask = <u64>frame_size - 1;
+  if ((phys & mask) <= mask - 7) {
+    store<u64>(ram_materialise(phys >> frame_shift) + <usize>(phys & mask), value);
     return;
   }
   for (let i: u64 = 0; i < 8; i++) {
     const p = phys + i;
-    store<u8>(ram_materialise(p >> FRAME_SHIFT) + <usize>(p & (<u64>FRAME_SIZE - 1)), <u8>(value >> (i << 3)));
+    store<u8>(ram_materialise(p >> frame_shift) + <usize>(p & mask), <u8>(value >> (i << 3)));
   }
 }
 
@@ -360,27 +387,27 @@ export function ram_write_u64(phys: u64, value: u64): void {
  * range is filled or mapped again.
  */
 export function ram_map_contiguous(phys: u64, len: u64): usize {
-  const first = phys >> FRAME_SHIFT;
-  const n = <u32>(((phys + len - 1) >> FRAME_SHIFT) - first + 1);
-  const off = <usize>(phys & (<u64>FRAME_SIZE - 1));
+  const first = phys >> frame_shift;
+  const n = <u32>(((phys + len - 1) >> frame_shift) - first + 1);
+  const off = <usize>(phys & (<u64>frame_size - 1));
   const e0 = ram_lookup(first);
-  if (e0 >= FRAME_SIZE) {
+  if (is_pointer(e0)) {
     let in_order = true;
     for (let i: u32 = 1; i < n; i++) {
-      if (ram_lookup(first + i) != e0 + (i << FRAME_SHIFT)) {
+      if (ram_lookup(first + i) != e0 + (i << frame_shift)) {
         in_order = false;
         break;
       }
     }
     if (in_order) return <usize>e0 + off;
   }
-  const block = arena_alloc(n << FRAME_SHIFT);
+  const block = arena_alloc(n << frame_shift);
   for (let i: u32 = 0; i < n; i++) {
-    const frame = block + (<usize>i << FRAME_SHIFT);
+    const frame = block + (<usize>i << frame_shift);
     const slot = ram_slot(first + i);
     const e = load<u32>(slot);
-    if (e >= FRAME_SIZE) {
-      memory.copy(frame, <usize>e, FRAME_SIZE);
+    if (is_pointer(e)) {
+      memory.copy(frame, <usize>e, frame_size);
       frame_free(<usize>e);
     } else {
       frame_fill_uniform(frame, e);
@@ -391,7 +418,7 @@ export function ram_map_contiguous(phys: u64, len: u64): usize {
   return block + off;
 }
 
-/** ram_frames_in_use - number of 4 KiB frames holding page contents. */
+/** ram_frames_in_use - number of frames holding page contents. */
 export function ram_frames_in_use(): u32 {
   return frames_in_use;
 }

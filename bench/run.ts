@@ -48,13 +48,17 @@ bench
   .add("boot: 2-node 64 GiB server", () => { bootMachine(server); })
   .add("boot: 1 TiB, 8 nodes", () => { bootMachine(big); });
 await bench.run();
-const tasks = bench.tasks.map((t) => ({
-  name: t.name,
-  samples: t.result?.latency?.samplesCount ?? null,
-  mean_ms: t.result?.latency?.mean ?? null,
-  p75_ms: t.result?.latency?.p75 ?? null,
-  rme_percent: t.result?.latency?.rme ?? null,
-}));
+const tasks = bench.tasks.map((t) => {
+  const r = t.result;
+  const latency = r && "latency" in r ? r.latency : undefined;
+  return {
+    name: t.name,
+    samples: latency?.samplesCount ?? null,
+    mean_ms: latency?.mean ?? null,
+    p75_ms: latency?.p75 ?? null,
+    rme_percent: latency?.rme ?? null,
+  };
+});
 console.table(tasks);
 writeFileSync(join(OUT, "boot.json"), JSON.stringify({ node: process.version, date: new Date().toISOString(), tasks }, null, 1) + "\n");
 

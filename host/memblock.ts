@@ -24,7 +24,7 @@ import {
   EV_WARN_NID_MISMATCH, IO_BUFFER_BYTES, LAYOUT_REGION_BYTES, LAYOUT_REGION_FLAGS, LAYOUT_REGION_NID,
   LAYOUT_REGION_SIZE, LAYOUT_TYPE_CNT, LAYOUT_TYPE_MAX, LAYOUT_TYPE_REGIONS, LAYOUT_TYPE_REGIONS_PHYS,
   LAYOUT_TYPE_TOTAL_SIZE, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_LOW_LIMIT, NUMA_NO_NODE, PHYS_ADDR_MAX,
-  FRAME_SIZE, PAGE_POISON, PTE_POISON, PTE_ZERO, TYPE_IDS, TYPE_MEMORY, TYPE_NAMES, TYPE_RESERVED,
+  PAGE_POISON, PTE_POISON, PTE_ZERO, TYPE_IDS, TYPE_MEMORY, TYPE_NAMES, TYPE_RESERVED,
   type MemblockTypeName,
 } from "./core/abi.js";
 import { instantiateCore, type CoreExports, type CoreFlavour } from "./core/load.js";
@@ -483,12 +483,14 @@ export class Memblock {
   /** Read @len bytes of RAM at @phys (unwritten pages read as 0, raw allocations as PAGE_POISON). */
   ramRead(phys: bigint, len: number): Uint8Array {
     const out = new Uint8Array(len);
+    const shift = this.core.ram_frame_shift();
+    const frame = 1 << shift;
     let done = 0;
     while (done < len) {
       const addr = phys + BigInt(done);
-      const off = Number(addr & BigInt(FRAME_SIZE - 1));
-      const chunk = Math.min(FRAME_SIZE - off, len - done);
-      const e = this.core.ram_lookup(addr >> 12n) >>> 0;
+      const off = Number(addr & BigInt(frame - 1));
+      const chunk = Math.min(frame - off, len - done);
+      const e = this.core.ram_lookup(addr >> BigInt(shift)) >>> 0;
       if (e === PTE_ZERO) out.fill(0, done, done + chunk);
       else if (e === PTE_POISON) out.fill(PAGE_POISON, done, done + chunk);
       else out.set(new Uint8Array(this.core.memory.buffer, e + off, chunk), done);
@@ -504,7 +506,7 @@ export class Memblock {
     this.core.ram_write_u64(phys, value);
   }
 
-  /** 4 KiB frames of linear memory holding emulated RAM contents. */
+  /** Frames of linear memory holding emulated RAM contents (4 KiB, or the page size when smaller). */
   ramFramesInUse(): number {
     return this.core.ram_frames_in_use();
   }

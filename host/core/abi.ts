@@ -95,7 +95,8 @@ export const LAYOUT_TYPE_TOTAL_SIZE = 8;
 export const LAYOUT_TYPE_REGIONS = 16;
 export const LAYOUT_TYPE_REGIONS_PHYS = 24;
 
-export const FRAME_SIZE = 4096;
+/** The largest backing frame of emulated RAM (frames are smaller when the kernel's pages are). */
+export const MAX_FRAME_SIZE = 4096;
 export const PAGE_POISON = 0xaa;
 export const PTE_ZERO = 0;
 export const PTE_POISON = 1;

@@ -83,6 +83,7 @@ export interface CoreExports {
   ram_write_u64(phys: bigint, value: bigint): void;
   ram_lookup(pfn: bigint): number;
   ram_frames_in_use(): number;
+  ram_frame_shift(): number;
   ram_arena_bytes(): number;
   io_buffer_ptr(): number;
   iter_out_start: WebAssembly.Global;

@@ -15,7 +15,7 @@ describe.each(["release", "debug"] as const)("ABI of the %s core", (flavour) => 
   };
 
   const numeric = Object.entries(abi).filter(([name, v]) =>
-    typeof v === "number" && /^(EV_|CALLER_|TYPE_|ERA_|MEMBLOCK_|LAYOUT_|FRAME_SIZE|PAGE_POISON|PTE_|IO_BUFFER_BYTES|NUMA_NO_NODE|ENOMEM)/.test(name));
+    typeof v === "number" && /^(EV_|CALLER_|TYPE_|ERA_|MEMBLOCK_|LAYOUT_|MAX_FRAME_SIZE|PAGE_POISON|PTE_|IO_BUFFER_BYTES|NUMA_NO_NODE|ENOMEM)/.test(name));
 
   it("mirrors enough of the core to be worth checking", () => {
     expect(numeric.length).toBeGreaterThan(50);
