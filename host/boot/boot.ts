@@ -23,6 +23,8 @@ import type { FreeAreaInitResult, PgData } from "../mm/free-area.js";
 import { alloc_large_system_hash, calc_nr_kernel_pages, setup_per_cpu_areas, swiotlb_init } from "../mm/boot-allocs.js";
 import { buildZones, memblock_free_all, memInitPrintInfo, type PageAllocator } from "../mm/mem-init.js";
 import { buddyinfo } from "../mm/buddy.js";
+import { parseMovableOptions } from "../mm/movable.js";
+import { PAGE_SHIFT } from "../x86/init-mem-mapping.js";
 
 export interface BootOptions {
   /** Which build of the core. */
@@ -61,10 +63,12 @@ export interface BootResult {
 export function bootMachine(machine: Machine, opts: BootOptions = {}): BootResult {
   const profile = kernelProfile(machine.kernel);
   const log = new KernelLog();
+  const movable = parseMovableOptions(machine.cmdline, PAGE_SHIFT);
   const mb = new Memblock({
     kernel: profile.memblock,
     max_numnodes: 1 << profile.config.NODES_SHIFT,
-    movable_node: /(^|\s)movable_node(\s|$)/.test(machine.cmdline),
+    movable_node: movable.movableNode,
+    mirrored_kernelcore: movable.mirror,
   }, {
     log: (level, text) => log.print(level, text),
     warn: (message) => log.warn(message),

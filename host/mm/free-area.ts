@@ -12,6 +12,8 @@
 
 import type { Memblock } from "../memblock.js";
 import { hexWidth } from "../format.js";
+import { MEMBLOCK_MIRROR } from "../core/abi.js";
+import { findZoneMovablePfns, type MovableOptions } from "./movable.js";
 
 export const ZONE_DMA = 0;
 export const ZONE_DMA32 = 1;
@@ -61,8 +63,10 @@ export interface FreeAreaInitParams {
   page_shift: bigint;
   /** log2 of PAGES_PER_SECTION (SECTION_SIZE_BITS - PAGE_SHIFT; 15 on x86-64). */
   pfn_section_shift: bigint;
-  /** zone_movable_pfn[nid] (0 where a node has no ZONE_MOVABLE). */
-  zone_movable_pfn?: ReadonlyMap<number, bigint>;
+  /** kernelcore= / movablecore= / kernelcore=mirror / movable_node: where ZONE_MOVABLE goes. */
+  movable?: MovableOptions;
+  /** MAX_ORDER_NR_PAGES: ZONE_MOVABLE starts on this alignment. */
+  max_order_nr_pages: bigint;
 }
 
 export interface FreeAreaInitResult {
@@ -99,7 +103,6 @@ export function free_area_init(mb: Memblock, p: FreeAreaInitParams): FreeAreaIni
   const nr = p.nr_zones;
   const ranges: PfnRange[] = mb.for_each_mem_pfn_range(p.max_numnodes);
   const rangesOf = (nid: number) => ranges.filter((r) => nid >= p.max_numnodes || nid < 0 || r.nid === nid);
-  const movable = p.zone_movable_pfn ?? new Map<number, bigint>();
 
   // Zone boundaries: each zone starts where the previous one ended.
   const lowest: bigint[] = new Array(nr).fill(0n);
@@ -112,6 +115,19 @@ export function free_area_init(mb: Memblock, p: FreeAreaInitParams): FreeAreaIni
     highest[zone] = end_pfn;
     start_pfn = end_pfn;
   }
+
+  // find_zone_movable_pfns_for_nodes
+  let movable = new Map<number, bigint>();
+  let movableZone = ZONE_NORMAL;
+  if (p.movable) {
+    const mv = findZoneMovablePfns(mb, p.movable, lowest, highest, p.max_order_nr_pages, ZONE_MOVABLE, p.max_numnodes, p.page_shift);
+    movable = mv.zone_movable_pfn;
+    movableZone = mv.movable_zone;
+    lines.push(...mv.lines);
+  }
+  const mirrorAbsent = p.movable?.mirror && mb.core.memblock_has_mirror() !== 0
+    ? mb.type("memory").regions.map((r) => ({ start: (r.base + (1n << p.page_shift) - 1n) >> p.page_shift, end: (r.base + r.size) >> p.page_shift, mirror: (r.flags & MEMBLOCK_MIRROR) !== 0 }))
+    : null;
 
   lines.push("Zone ranges:");
   for (let i = 0; i < nr; i++) {
@@ -150,8 +166,16 @@ export function free_area_init(mb: Memblock, p: FreeAreaInitParams): FreeAreaIni
       lines.push(`Initmem setup node ${nid} [mem ${mem18(node_start << p.page_shift)}-${mem18(node_end ? (node_end << p.page_shift) - 1n : 0n)}]`);
       let total = 0n;
       for (let z = 0; z < nr; z++) {
-        const { spanned, zone_start } = zoneSpan(nid, z, node_start, node_end, lowest, highest, movable);
-        const absent = spanned === 0n ? 0n : absentPages(rangesOf(nid), zone_start, zone_start + spanned);
+        const { spanned, zone_start } = zoneSpan(nid, z, node_start, node_end, lowest, highest, movable, movableZone, mirrorAbsent !== null);
+        let absent = spanned === 0n ? 0n : absentPages(rangesOf(nid), zone_start, zone_start + spanned);
+        // kernelcore=mirror: mirrored memory is not movable, the rest not Normal.
+        if (spanned !== 0n && mirrorAbsent && (movable.get(nid) ?? 0n) !== 0n) {
+          for (const r of mirrorAbsent) {
+            const s = clamp(r.start, zone_start, zone_start + spanned);
+            const e = clamp(r.end, zone_start, zone_start + spanned);
+            if ((z === ZONE_MOVABLE && r.mirror) || (z === ZONE_NORMAL && !r.mirror)) absent += e - s;
+          }
+        }
         const present = spanned - absent;
         pgdat.node_zones.push({ idx: z, name: zone_names[z], nid, zone_start_pfn: spanned ? zone_start : 0n, spanned_pages: spanned, present_pages: present });
         total += present;
@@ -173,15 +197,15 @@ export function free_area_init(mb: Memblock, p: FreeAreaInitParams): FreeAreaIni
 
 /** zone_spanned_pages_in_node with the ZONE_MOVABLE adjustment. */
 function zoneSpan(nid: number, zone: number, node_start: bigint, node_end: bigint, lowest: bigint[], highest: bigint[],
-                  movable: ReadonlyMap<number, bigint>): { spanned: bigint; zone_start: bigint } {
+                  movable: ReadonlyMap<number, bigint>, movableZone: number, mirrored = false): { spanned: bigint; zone_start: bigint } {
   let zone_start = clamp(node_start, lowest[zone], highest[zone]);
   let zone_end = clamp(node_end, lowest[zone], highest[zone]);
   const mv = movable.get(nid) ?? 0n;
   if (mv !== 0n) {
     if (zone === ZONE_MOVABLE) {
       zone_start = mv;
-      zone_end = min(node_end, highest[ZONE_NORMAL]);
-    } else if (zone_start < mv && zone_end > mv) {
+      zone_end = min(node_end, highest[movableZone]);
+    } else if (!mirrored && zone_start < mv && zone_end > mv) {
       zone_end = mv;
     } else if (zone_start >= mv) {
       zone_start = zone_end;

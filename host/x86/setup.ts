@@ -34,6 +34,7 @@ import {
 } from "./init-mem-mapping.js";
 import { initCpuToNode, numaEra, x86NumaInit, type X86NumaState } from "./numa.js";
 import { free_area_init, type FreeAreaInitResult } from "../mm/free-area.js";
+import { parseMovableOptions } from "../mm/movable.js";
 import { sparse_init, SparsePanic, type SparseResult } from "../mm/sparse.js";
 import { memblockDumpLines } from "../script/replay.js";
 
@@ -98,6 +99,8 @@ export function x86FreeAreaInit(ctx: BootContext, max_low_pfn: bigint, numa: X86
     max_numnodes: ctx.mb.config.max_numnodes,
     page_shift: PAGE_SHIFT,
     pfn_section_shift: 15n,
+    movable: parseMovableOptions(ctx.machine.cmdline, PAGE_SHIFT),
+    max_order_nr_pages: 1n << BigInt(ctx.profile.config.MAX_PAGE_ORDER),
   });
   ctx.log.all("info", r.lines);
   return r;

@@ -15,7 +15,7 @@ import { bootMachine } from "../../host/boot/boot.js";
 import { qemuPcMachine } from "../../host/boot/default-machine.js";
 import { QEMU_CORPUS } from "../support/fixtures.js";
 
-const KINDS = /^(memblock_|__memblock_|MEMBLOCK|NODE_DATA| memory| reserved|e820:|last_pfn|BIOS-e820|user|Zone|  (DMA|Normal|Device|node)|Initmem|On node|PM: hib|\[gap|\[mem .* available|Faking|No NUMA|found SMP|ACPI: Reserving|percpu:|setup_percpu:)/;
+const KINDS = /^(memblock_|__memblock_|MEMBLOCK|NODE_DATA| memory| reserved|e820:|last_pfn|BIOS-e820|user|Zone|Movable zone|  (DMA|Normal|Device|node|Node \d)|Initmem|On node|PM: hib|\[gap|\[mem .* available|Faking|No NUMA|found SMP|ACPI: Reserving|percpu:|setup_percpu:)/;
 const BASE_CMDLINE = "console=ttyS0 earlyprintk=serial memblock=debug loglevel=8 panic=-1 nokaslr";
 
 /** A real log's lines without timestamps, caller offsets or compiler suffixes. */
