@@ -41,7 +41,7 @@ import { atLeast, parseKernelVersion, type KernelVersion } from "../boot/kernel.
 import type { LogLevel } from "../boot/log.js";
 import { hexWidth } from "../format.js";
 import { KernelPanic, type Memblock, type MemRange } from "../memblock.js";
-import { memblockDumpLines } from "../script/replay.js";
+import { memblockDumpLines } from "../memblock-dump.js";
 
 // ---------------------------------------------------------------------------
 // Kernel eras of this file: every difference between 5.15 … 7.2 is one entry,

@@ -36,7 +36,7 @@ import { initCpuToNode, numaEra, x86NumaInit, type X86NumaState } from "./numa.j
 import { free_area_init, type FreeAreaInitResult } from "../mm/free-area.js";
 import { parseMovableOptions } from "../mm/movable.js";
 import { sparse_init, SparsePanic, type SparseResult } from "../mm/sparse.js";
-import { memblockDumpLines } from "../script/replay.js";
+import { memblockDumpLines } from "../memblock-dump.js";
 
 /** MAX_DMA_PFN and MAX_DMA32_PFN of x86-64 (4 KiB pages). */
 export const MAX_DMA_PFN = 0x1000n;
