@@ -62,8 +62,8 @@ export const KERNEL_ERAS = {
   },
   kernelImageReserveKern: {
     since: "6.16",
-    what: "early_reserve_memory reserves the kernel image with memblock_reserve_kern (RSRV_KERN)",
-    source: "arch/x86/kernel/setup.c early_reserve_memory (7.2); the RSRV_KERN series",
+    what: "early_reserve_memory reserves the kernel image, the initrd and setup_data with memblock_reserve_kern (RSRV_KERN)",
+    source: "arch/x86/kernel/setup.c early_reserve_memory (7.2); 'x86/setup: use memblock_reserve_kern for memory used by kernel' (KHO series)",
   },
   khoScratchBelow1M: {
     since: "6.16",

@@ -228,6 +228,21 @@ export function initPgtBufPages(v: VersionInput, build: Partial<X86MmBuild> = {}
   return (b.RANDOMIZE_MEMORY ? 4n : 2n) * tables;
 }
 
+/** The .brk section before the users' reservations: 64 KiB of alignment slop. */
+const BRK_SLOP = 0x10000n;
+/** RESERVE_BRK(dmi_alloc, 65536) in arch/x86/kernel/setup.c. */
+const BRK_DMI_ALLOC = 0x10000n;
+
+/**
+ * brkLimit - __pa(__brk_limit), which is also __pa_symbol(_end) (the limit is
+ * page aligned): the .brk section holds the slop and the two RESERVE_BRK users
+ * of x86-64, the DMI copy and the page-table buffer.
+ * @brkBase: __pa(__brk_base)
+ */
+export function brkLimit(brkBase: bigint, v: VersionInput, build: Partial<X86MmBuild> = {}): bigint {
+  return brkBase + BRK_SLOP + BRK_DMI_ALLOC + initPgtBufPages(v, build) * PAGE_SIZE;
+}
+
 /**
  * extend_brk - hand out @size bytes of brk aligned to @align
  * Throws: KernelPanic for the kernel's BUG_ON()s (brk locked, past __brk_limit).

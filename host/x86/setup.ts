@@ -29,7 +29,7 @@ import { hexWidth } from "../format.js";
 import { e820Era, e820MemblockRanges, type E820Era } from "./e820.js";
 import { e820SetupArch, linesOf, type E820SetupResult, type E820Step } from "./e820-setup.js";
 import {
-  early_alloc_pgt_buf, init_mem_mapping, reserve_brk, reserve_real_mode, type BrkArea, type InitMemMappingResult,
+  brkLimit, early_alloc_pgt_buf, init_mem_mapping, reserve_brk, reserve_real_mode, type BrkArea, type InitMemMappingResult,
   type MappingSink,
 } from "./init-mem-mapping.js";
 import { initCpuToNode, numaEra, x86NumaInit, type X86NumaState } from "./numa.js";
@@ -44,6 +44,7 @@ export const MAX_DMA32_PFN = 0x100000n;
 const SZ_64K = 0x10000n;
 const SZ_1M = 0x100000n;
 const PAGE_SHIFT = 12n;
+const PAGE_SIZE = 1n << PAGE_SHIFT;
 
 /** Everything setup_arch leaves for the rest of start_kernel. */
 export interface SetupArchResult {
@@ -130,6 +131,35 @@ export function x86SparseInit(ctx: BootContext, numa: X86NumaState): SparseResul
 }
 
 /**
+ * reserve_initrd - announce the initrd, and move it into the direct map when
+ * some of it is not mapped (relocate_initrd: a new copy below max_pfn_mapped,
+ * the old place freed)
+ * @initrd: where the boot loader put it, and its exact size
+ * @mapping: what init_mem_mapping mapped (pfn_mapped, max_pfn_mapped)
+ * Throws: KernelPanic when no place for the copy is found.
+ */
+function reserve_initrd(mb: Memblock, log: KernelLog, initrd: { start: bigint; size: bigint },
+                        mapping: InitMemMappingResult): void {
+  const image = initrd.start;
+  const size = initrd.size;
+  if (image === 0n || size === 0n) return;
+  const end = (image + size + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n);
+  log.info(`RAMDISK: [mem ${hexWidth(image, 10)}-${hexWidth(end - 1n, 10)}]`);
+  const startPfn = image >> PAGE_SHIFT;
+  const endPfn = end >> PAGE_SHIFT;
+  // pfn_range_is_mapped: one mapped range holds all of it.
+  if (mapping.pfn_mapped.some((r) => startPfn >= r.start && endPfn <= r.end)) return;
+  mb.withCaller("setup_arch", () => {
+    const area = (size + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n);
+    const relocated = mb.memblock_phys_alloc_range(area, PAGE_SIZE, 0n, mapping.max_pfn_mapped << PAGE_SHIFT);
+    if (relocated === 0n) throw new KernelPanic(`Cannot find place for new RAMDISK of size ${size}`);
+    log.info(`Allocated new RAMDISK: [mem ${hexWidth(relocated, 10)}-${hexWidth(relocated + size - 1n, 10)}]`);
+    log.info(`Move RAMDISK from [mem ${hexWidth(image, 10)}-${hexWidth(image + size - 1n, 10)}] to [mem ${hexWidth(relocated, 10)}-${hexWidth(relocated + size - 1n, 10)}]`);
+    mb.memblock_phys_free(image, end - image);
+  });
+}
+
+/**
  * setup_arch - the x86-64 memory setup of a machine
  * @ctx: memblock (fresh), machine, kernel profile, log
  *
@@ -144,16 +174,19 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
 
   // early_reserve_memory (before memblock=debug is parsed: never logged).
   mb.withCaller("early_reserve_memory", () => {
-    if (kernelEra(v, "kernelImageReserveKern")) mb.memblock_reserve_kern(img.start, img.size);
-    else mb.memblock_reserve(img.start, img.size);
+    // What the kernel itself uses (image, initrd, setup_data) is RSRV_KERN since 6.16.
+    const reserveKern = kernelEra(v, "kernelImageReserveKern")
+      ? (base: bigint, size: bigint) => mb.memblock_reserve_kern(base, size)
+      : (base: bigint, size: bigint) => mb.memblock_reserve(base, size);
+    reserveKern(img.start, img.size);
     mb.memblock_reserve(0n, SZ_64K);
     if (m.initrd) {
       const end = (m.initrd.start + m.initrd.size + 0xfffn) & ~0xfffn;
-      mb.memblock_reserve(m.initrd.start, end - m.initrd.start);
+      reserveKern(m.initrd.start, end - m.initrd.start);
     }
     for (const sd of m.setup_data) {
-      mb.memblock_reserve(sd.addr, sd.size);
-      if (sd.indirect) mb.memblock_reserve(sd.indirect.addr, sd.indirect.size);
+      reserveKern(sd.addr, sd.size);
+      if (sd.indirect) reserveKern(sd.indirect.addr, sd.indirect.size);
     }
     // reserve_bios_regions: from the BIOS data area's RAM size (clamped to 640K) or a lower EBDA, up to 1 MiB.
     let biosStart = 0x9f000n;
@@ -194,12 +227,15 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
   }
 
   // The brk area: the page-table buffer after what DMI took, then reserve_brk.
-  const brk: BrkArea = { start: img.brk_start, end: img.brk_start + img.brk_dmi };
+  const kernel_end = brkLimit(img.brk_start, v);
+  const brk: BrkArea = { start: img.brk_start, end: img.brk_start + img.brk_dmi, limit: kernel_end };
   const pgtBuf = early_alloc_pgt_buf(mb, brk, v);
   reserve_brk(mb, brk, v);
 
   // e820__memblock_setup
   mb.withCaller("e820__memblock_setup", () => {
+    // movable_node: allocate near the kernel image (bottom-up) until the SRAT says what is hotpluggable.
+    if (mb.config.movable_node) mb.memblock_set_bottom_up(true);
     mb.memblock_set_current_limit(SZ_1M);
     mb.memblock_allow_resize();
     for (const c of e820MemblockRanges(e820.memblockTable, era).calls) {
@@ -223,15 +259,12 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
     init_top_pgt: img.init_top_pgt,
     cpu: { gbpages: m.cpu.gbpages, nx: m.cpu.nx },
     kaslr: false,
+    kernel_end,
     sink: sinkOf(log),
   });
   max_low_pfn = mapping.max_low_pfn;
 
-  // reserve_initrd
-  if (m.initrd) {
-    const end = (m.initrd.start + m.initrd.size + 0xfffn) & ~0xfffn;
-    log.info(`RAMDISK: [mem ${hexWidth(m.initrd.start, 10)}-${hexWidth(end - 1n, 10)}]`);
-  }
+  if (m.initrd) reserve_initrd(mb, log, m.initrd, mapping);
   // acpi_reserve_initial_tables
   mb.withCaller("acpi_reserve_initial_tables", () => {
     for (const t of m.acpi_tables) {
