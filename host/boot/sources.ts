@@ -44,6 +44,11 @@ const ACPI_TABLE = /^ACPI: ([A-Z0-9_]{4}) 0x([0-9A-Fa-f]{8,16}) ([0-9A-Fa-f]{6})
 const DISTANCE_TABLE = /^NUMA: Initialized distance table, cnt=(\d+)$/;
 const HPET = /^ACPI: HPET id: /;
 const IOAPIC = /^IOAPIC\[\d+\]: apic_id /;
+const RAMDISK = /^RAMDISK: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]$/;
+/** relocate_initrd prints the exact size (RAMDISK: rounds the end up to a page). */
+const RAMDISK_MOVE = /^Move RAMDISK from \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] to /;
+/** smp_scan_config's reservations as memblock=debug prints them: the MP floating pointer, then the MP config table. */
+const MP_RESERVE = /^(?:__)?memblock_reserve: \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\] (?:nid=-?\d+ flags=\d+ )?smp_scan_config(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?$/;
 
 /**
  * machineFromDmesg - the firmware side of a real machine's log
@@ -52,7 +57,10 @@ const IOAPIC = /^IOAPIC\[\d+\]: apic_id /;
  *
  * The kernel image is placed where an x86-64 kernel without KASLR sits
  * (16 MiB); ACPI tables are those the log lists; CPUs are those the SRAT
- * lists (two when it lists none).
+ * lists (two when it lists none); the initrd is where `RAMDISK:` (or, when
+ * it was moved, `Move RAMDISK from`) says; the
+ * MP table is where a memblock=debug log shows smp_scan_config reserving it
+ * (without those lines there is none: its size is not printed otherwise).
  */
 export function machineFromDmesg(dm: DmesgMachine, text: string): Machine {
   const m = qemuPcMachine(1n << 30n, 2);
@@ -75,6 +83,7 @@ export function machineFromDmesg(dm: DmesgMachine, text: string): Machine {
   let slitNodes = 0;
   let hpet = false;
   let ioapics = 0;
+  const mpReserves: { start: bigint; size: bigint }[] = [];
   for (const raw of text.split("\n")) {
     const line = raw.replace(/^\s*(<\d+>)?\[\s*\d+\.\d+\]\s?/, "").trim();
     const c = SRAT_CPU.exec(line);
@@ -87,6 +96,13 @@ export function machineFromDmesg(dm: DmesgMachine, text: string): Machine {
     if (d) slitNodes = Number(d[1]);
     if (HPET.test(line)) hpet = true;
     if (IOAPIC.test(line)) ioapics++;
+    const rd = RAMDISK.exec(line) ?? RAMDISK_MOVE.exec(line);
+    if (rd) m.initrd = { start: BigInt(rd[1]), size: BigInt(rd[2]) + 1n - BigInt(rd[1]) };
+    const mp = MP_RESERVE.exec(line);
+    if (mp) mpReserves.push({ start: BigInt(mp[1]), size: BigInt(mp[2]) + 1n - BigInt(mp[1]) });
+  }
+  if (mpReserves.length === 2 && mpReserves[0].size === 16n) {
+    m.mp_table = { mpf: mpReserves[0].start, mpc: mpReserves[1].start, mpc_size: mpReserves[1].size };
   }
   // The MADT and HPET lines are in a full log; without them, assume what almost every PC has.
   m.hpet = hpet || ioapics === 0;

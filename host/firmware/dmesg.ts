@@ -144,9 +144,10 @@ export interface DmesgMachine {
     /** The release of the `Linux version` line ("6.2.13-300.fc38.x86_64"), null without that line. */
     release: string | null;
     /**
-     * The version the era switches use: the upstream version an Ubuntu
-     * kernel names at the end of its version line ("5.15.85" for
-     * 5.15.0-67-generic), else the release's numbers; null without a version line.
+     * The version the era switches use: the upstream version an Ubuntu,
+     * Debian or Kali kernel names at the end of its version line ("5.15.85"
+     * for 5.15.0-67-generic, "6.1.192" for 6.1.0-56-amd64), else the
+     * release's numbers; null without a version line.
      */
     version: string | null;
     line: number | null;
@@ -243,9 +244,15 @@ function decodeLog(data: string | Uint8Array, file: string): string {
   return new TextDecoder("utf-8").decode(bytes);
 }
 
-/** The version an Ubuntu kernel's version line ends with: "(Ubuntu 5.15.0-67.74~20.04.1-generic 5.15.85)". */
+/**
+ * The upstream version a distribution kernel's version line ends with:
+ * Ubuntu's "(Ubuntu 5.15.0-67.74~20.04.1-generic 5.15.85)", or Debian's
+ * "Debian 6.1.192-2 (2026-11-16)" (its releases are named by ABI, "6.1.0-56-amd64";
+ * Kali writes "Kali 6.6.15-2kali1 (2024-04-09)").
+ */
 function upstreamVersion(versionLine: string): string | null {
-  const m = /\(Ubuntu [^()]*\s(\d+\.\d+\.\d+)\)\s*$/.exec(versionLine);
+  const m = /\(Ubuntu [^()]*\s(\d+\.\d+\.\d+)\)\s*$/.exec(versionLine)
+    ?? /\s(?:Debian|Kali) (\d+\.\d+\.\d+)-[^\s()]+ \(\d{4}-\d\d-\d\d\)\s*$/.exec(versionLine);
   return m ? m[1] : null;
 }
 
