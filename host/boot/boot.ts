@@ -5,8 +5,10 @@
  *   setup_arch                  host/x86/setup.ts
  *   mm_core_init_early (7.0+)   sparse_init and free_area_init
  *   setup_per_cpu_areas         the first percpu chunk
+ *   build_all_zonelists         before 6.4: fallback orders, "Built N zonelists", policy zone
  *   vfs_caches_init_early       dentry and inode hash tables (single node)
- *   mm_core_init                swiotlb, memblock_free_all into the buddy allocator, "Memory:"
+ *   mm_core_init                build_all_zonelists (6.4+; after the swiotlb from 6.15), swiotlb,
+ *                               memblock_free_all into the buddy allocator, "Memory:"
  *   (PCI init)                  e820 RAM buffers
  */
 
@@ -24,6 +26,8 @@ import { alloc_large_system_hash, calc_nr_kernel_pages, setup_per_cpu_areas, swi
 import { buildZones, memblock_free_all, memInitPrintInfo, type PageAllocator } from "../mm/mem-init.js";
 import { buddyinfo } from "../mm/buddy.js";
 import { parseMovableOptions } from "../mm/movable.js";
+import { build_all_zonelists } from "../mm/zonelists.js";
+import { node_distance } from "../x86/numa.js";
 import { PAGE_SHIFT } from "../x86/init-mem-mapping.js";
 
 export interface BootOptions {
@@ -118,14 +122,39 @@ export function bootMachine(machine: Machine, opts: BootOptions = {}): BootResul
       nr_cpus_config: 8192,
     });
 
+    // build_all_zonelists: from start_kernel before 6.4, then at the start of mm_core_init.
+    const zonelists = () => log.all("info", build_all_zonelists({
+      pgdats: result.pgdats,
+      nodes: kernelEra(v, "zonelistsForEachNode") ? arch.numa.possible : arch.numa.online,
+      nrOnlineNodes: arch.numa.online.length,
+      distance: (from, to) => node_distance(arch.numa, from, to),
+      // No CPU is in its node's cpumask yet: x86 adds the boot CPU in identify_boot_cpu(), later.
+      hasCpus: () => false,
+      maxNumnodes: mb.config.max_numnodes,
+      skipMemorylessLocal: kernelEra(v, "fallbackSkipsMemorylessLocal"),
+      bootNode: cpuNodes[0] ?? arch.numa.online[0] ?? 0,
+      managed: {
+        rule: kernelEra(v, "managedPagesPresentAtInit") ? "present" : "estimate",
+        dma_reserve: arch.dma_reserve,
+        struct_page_size: BigInt(profile.config.STRUCT_PAGE_SIZE),
+        page_shift: PAGE_SHIFT,
+      },
+      mobilityThreshold: (1n << BigInt(profile.config.PAGEBLOCK_ORDER)) * BigInt(profile.config.MIGRATE_TYPES),
+    }).lines);
+    if (!kernelEra(v, "zonelistsInMmCoreInit")) zonelists();
+
     // vfs_caches_init_early: boot-time hash tables come from memblock only with a single node.
     if (arch.numa.online.length <= 1) {
       alloc_large_system_hash(mb, log, "Dentry cache", 8n, 13n, nrKernelPages);
       alloc_large_system_hash(mb, log, "Inode-cache", 8n, 14n, nrKernelPages);
     }
 
-    // mm_core_init: swiotlb when RAM reaches past 4 GiB, then the hand-over to the buddy allocator.
+    // mm_core_init: swiotlb when RAM reaches past 4 GiB (arch_mm_preinit from 6.15, mem_init before),
+    // the zonelists, then the hand-over to the buddy allocator.
+    const afterPreinit = kernelEra(v, "zonelistsAfterArchMmPreinit");
+    if (kernelEra(v, "zonelistsInMmCoreInit") && !afterPreinit) zonelists();
     if (arch.max_pfn > MAX_DMA32_PFN) swiotlb_init(mb, log, machine.nr_cpus);
+    if (afterPreinit) zonelists();
     const allocator = buildZones(freeArea.pgdats, profile.config.MAX_PAGE_ORDER);
     memblock_free_all(mb, allocator, {
       max_low_pfn: arch.max_low_pfn,

@@ -80,6 +80,31 @@ export const KERNEL_ERAS = {
     what: "the memmap is allocated per 2 MiB block (memblock_alloc_try_nid_raw, NOLEAKTRACE) instead of one exact-node buffer per node",
     source: "mm/sparse-vmemmap.c; the QEMU logs of 6.12 and 7.2 (first release not verified)",
   },
+  zonelistsForEachNode: {
+    since: "5.18",
+    what: "build_all_zonelists builds (and prints 'Fallback order for Node N') for every possible node, not only the online ones",
+    source: "mm/page_alloc.c __build_all_zonelists: commit 09f49dca570a 'mm: handle uninitialized numa nodes gracefully' (5.18) turned for_each_online_node into for_each_node",
+  },
+  zonelistsInMmCoreInit: {
+    since: "6.4",
+    what: "build_all_zonelists runs at the start of mm_core_init(): its lines follow 'Kernel command line:' and the boot hash tables instead of coming right after setup_per_cpu_areas",
+    source: "init/main.c, mm/mm_init.c: 'init: fold build_all_zonelists() and page_alloc_init_cpuhp() to mm_init()' (Mike Rapoport, in 'MM updates for 6.4-rc1'); the QEMU logs of 6.1 and 6.12",
+  },
+  fallbackSkipsMemorylessLocal: {
+    since: "6.7",
+    what: "find_next_best_node does not start a memoryless node's fallback list with the node itself (it lists only nodes with memory)",
+    source: "mm/page_alloc.c find_next_best_node: commit c2baef394af8 'mm: page_alloc: skip memoryless nodes entirely' (Qi Zheng, merged for 6.7)",
+  },
+  managedPagesPresentAtInit: {
+    since: "6.10",
+    what: "free_area_init_core sets managed_pages to present_pages (before: present pages less calc_memmap_size() and, in ZONE_DMA, less x86's dma_reserve); the 'Total pages:' of 'Built N zonelists' follows",
+    source: "mm/mm_init.c: 'mm/mm_init.c: remove meaningless calculation of zone->managed_pages in free_area_init_core()', 'mm/mm_init.c: remove the useless dma_reserve', 'x86: remove unneeded memblock_find_dma_reserve()' (Baoquan He, in 'MM updates for 6.10-rc1'); 6.1 vs 6.12 QEMU logs (1548000 vs 1572734 pages)",
+  },
+  zonelistsAfterArchMmPreinit: {
+    since: "6.15",
+    what: "mm_core_init calls arch_mm_preinit() first: x86's pci_iommu_alloc (the swiotlb buffer) now comes before build_all_zonelists instead of in mem_init",
+    source: "mm/mm_init.c mm_core_init, arch/x86/mm/init_64.c arch_mm_preinit: 'arch, mm: introduce arch_mm_preinit' (Mike Rapoport, in 'MM updates for 6.15-rc1'); the QEMU logs of 6.12 and 7.2",
+  },
 } as const satisfies Record<string, EraSwitch>;
 
 export type KernelEraName = keyof typeof KERNEL_ERAS;
@@ -104,6 +129,10 @@ export interface KernelConfig {
   STRUCT_PAGE_SIZE: number;
   /** sizeof(pg_data_t): the size of each NODE_DATA allocation. */
   PGDAT_SIZE: number;
+  /** pageblock_order (HUGETLB_PAGE_ORDER on x86-64): pageblock_nr_pages = 1 << PAGEBLOCK_ORDER. */
+  PAGEBLOCK_ORDER: number;
+  /** MIGRATE_TYPES: unmovable, movable, reclaimable, high-atomic, CMA, isolate (CONFIG_CMA, CONFIG_MEMORY_ISOLATION). */
+  MIGRATE_TYPES: number;
   /** Sizes of the kernel image's sections, for the Memory: line (bytes). */
   image: { text: bigint; rwdata: bigint; rodata: bigint; init: bigint; bss: bigint };
   /** __end_of_kernel_reserve - _text: what early_reserve_memory reserves for the image (brk follows). */
@@ -155,6 +184,8 @@ export function kernelProfile(version: string | KernelVersion): KernelProfile {
     DEFERRED_STRUCT_PAGE_INIT: true,
     MAX_PAGE_ORDER: 10,
     STRUCT_PAGE_SIZE: 64,
+    PAGEBLOCK_ORDER: 9,
+    MIGRATE_TYPES: 6,
     // pg_data_t grew over time; 7.2 and 6.12 sizes are those Debian's builds allocate.
     PGDAT_SIZE: atLeast(v, "7.0") ? 0x2b080 : atLeast(v, "6.12") ? 0x2a980 : 0x2b000,
     image: atLeast(v, "7.0")

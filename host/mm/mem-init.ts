@@ -17,7 +17,7 @@ export interface PageAllocator {
   zoneOf(nid: number, pfn: bigint): BuddyZone | undefined;
 }
 
-/** build_all_zonelists, reduced: a BuddyZone for every zone of every node. */
+/** The page allocator's zones: a BuddyZone for every zone of every node (the zonelists are host/mm/zonelists.ts). */
 export function buildZones(pgdats: PgData[], maxPageOrder: number): PageAllocator {
   const zones: BuddyZone[] = [];
   for (const pgdat of pgdats) {

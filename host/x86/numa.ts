@@ -344,6 +344,20 @@ export interface X86NumaState {
   maxNumnodes: number;
 }
 
+/**
+ * node_distance - x86's __node_distance over the final distance table
+ * @state: the NUMA state (its distance table, or none)
+ * @from: node id
+ * @to: node id
+ * Return: the table's entry; without a table, or for a node beyond it,
+ * LOCAL_DISTANCE for a node to itself and REMOTE_DISTANCE otherwise.
+ */
+export function node_distance(state: Pick<X86NumaState, "distance">, from: number, to: number): number {
+  const d = state.distance;
+  if (!d || from >= d.cnt || to >= d.cnt) return from === to ? LOCAL_DISTANCE : REMOTE_DISTANCE;
+  return d.table[from * d.cnt + to];
+}
+
 /** The node of @pfn by the node ranges (early_pfn_to_nid without the online fallback), or -1. */
 export function nodeOfPfn(state: Pick<X86NumaState, "nodeRanges">, pfn: bigint): number {
   for (const r of state.nodeRanges) if (pfn >= r.start && pfn < r.end) return r.nid;

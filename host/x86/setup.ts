@@ -37,6 +37,7 @@ import { free_area_init, type FreeAreaInitResult } from "../mm/free-area.js";
 import { parseMovableOptions } from "../mm/movable.js";
 import { sparse_init, SparsePanic, type SparseResult } from "../mm/sparse.js";
 import { memblockDumpLines } from "../memblock-dump.js";
+import { MEMBLOCK_NONE, NUMA_NO_NODE } from "../core/abi.js";
 
 /** MAX_DMA_PFN and MAX_DMA32_PFN of x86-64 (4 KiB pages). */
 export const MAX_DMA_PFN = 0x1000n;
@@ -57,6 +58,8 @@ export interface SetupArchResult {
   /** Set when the era runs free_area_init inside setup_arch (paging_init, before 7.0). */
   freeArea: FreeAreaInitResult | null;
   sparse: SparseResult | null;
+  /** dma_reserve from memblock_find_dma_reserve (before 6.10; 0 after). */
+  dma_reserve: bigint;
 }
 
 /** Emulation context shared by the boot stages. */
@@ -284,6 +287,10 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
   });
   // (numa_register_memblks printed the second MEMBLOCK configuration.)
 
+  // (dma_contiguous_reserve and reserve_crashkernel are not modelled.)
+  // memblock_find_dma_reserve, before 6.10: what ZONE_DMA loses to early reservations.
+  const dma_reserve = kernelEra(v, "managedPagesPresentAtInit") ? 0n : memblock_find_dma_reserve(mb);
+
   // paging_init before 7.0: the memory map and the zones.
   let freeArea: FreeAreaInitResult | null = null;
   let sparse: SparseResult | null = null;
@@ -323,7 +330,33 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
   }
   emit("pci_gap", "after_pci_gap");
 
-  return { e820, era, max_pfn, max_low_pfn, mapping, numa, freeArea, sparse };
+  return { e820, era, max_pfn, max_low_pfn, mapping, numa, freeArea, sparse, dma_reserve };
+}
+
+/**
+ * memblock_find_dma_reserve - x86's count of the DMA-zone pages that early
+ * boot has already reserved (arch/x86/mm/init.c, removed in 6.10)
+ * @mb: memblock as setup_arch left it after reserve_crashkernel
+ *
+ * Counts the RAM pages below MAX_DMA_PFN (16 MiB) in memblock.memory, then
+ * the whole free pages below it (memory minus reserved, partial pages at
+ * either end of a free range not counted).
+ * Return: the difference, which free_area_init_core takes off ZONE_DMA's
+ * managed pages.
+ */
+export function memblock_find_dma_reserve(mb: Memblock): bigint {
+  const min = (a: bigint, b: bigint) => (a < b ? a : b);
+  let nr_pages = 0n;
+  for (const r of mb.for_each_mem_pfn_range(mb.config.max_numnodes)) {
+    nr_pages += min(r.end, MAX_DMA_PFN) - min(r.start, MAX_DMA_PFN);
+  }
+  let nr_free_pages = 0n;
+  for (const r of mb.for_each_free_mem_range(NUMA_NO_NODE, MEMBLOCK_NONE)) {
+    const start = min((r.start + PAGE_SIZE - 1n) >> PAGE_SHIFT, MAX_DMA_PFN);
+    const end = min(r.end >> PAGE_SHIFT, MAX_DMA_PFN);
+    if (start < end) nr_free_pages += end - start;
+  }
+  return nr_pages - nr_free_pages;
 }
 
 /** e820 lines the kernel prints at KERN_DEBUG: updates, removals, RAM buffers. */

@@ -9,6 +9,10 @@
  * bookkeeping allocation after the first chunk, where memboot's emulation of
  * start_kernel stops following every small allocation.
  *
+ * Past that point, build_all_zonelists' lines (every "Fallback order for
+ * Node N: …", "Built N zonelists, … Total pages: T", "Policy zone: Z") must
+ * also be the real log's, for every log read as --from-dmesg.
+ *
  * Two ways to get "the same machine": the built-in QEMU pc model
  * (qemuPcMachine, what `memboot boot --mem` uses), and the log itself read
  * as `memboot boot --from-dmesg` reads a log, completed with what QEMU's
@@ -25,6 +29,8 @@ import { readDmesg } from "../../host/firmware/dmesg.js";
 import { QEMU_CORPUS } from "../support/fixtures.js";
 
 const KINDS = /^(memblock_|__memblock_|MEMBLOCK|NODE_DATA| memory| reserved|e820:|last_pfn|BIOS-e820|user|Zone|Movable zone|  (DMA|Normal|Device|node|Node \d)|Initmem|On node|PM: hib|\[gap|\[mem .* available|Faking|No NUMA|found SMP|ACPI: Reserving|percpu:|setup_percpu:|ACPI: SRAT: |NUMA|RAMDISK|Allocated new RAMDISK|Move RAMDISK)/;
+/** build_all_zonelists' lines. */
+const ZONELIST_LINES = /^(Fallback order for Node \d+: |Built \d+ zonelists, |Policy zone: )/;
 const BASE_CMDLINE = "console=ttyS0 earlyprintk=serial memblock=debug loglevel=8 panic=-1 nokaslr";
 
 /** A real log's lines without timestamps, caller offsets or compiler suffixes. */
@@ -109,9 +115,15 @@ describe("memboot boot of the machine a real log describes (--from-dmesg)", () =
       m.numa!.distances = NUMA3.distances;
     }
     const real = logLines(text);
-    const ours = bootMachine(m).log.map((l) => l.text).filter((l) => KINDS.test(l));
+    const printed = bootMachine(m).log.map((l) => l.text);
+    const ours = printed.filter((l) => KINDS.test(l));
     const n = cut(real);
     expect(n).toBeGreaterThanOrEqual(atLeast);
     expect(ours.slice(0, n)).toEqual(real.slice(0, n));
+
+    // build_all_zonelists, trailing spaces included.
+    const realZonelists = text.split("\n").map((l) => l.replace(/^\[[ 0-9.]*\] /, "")).filter((l) => ZONELIST_LINES.test(l));
+    expect(realZonelists.length).toBeGreaterThanOrEqual(3);
+    expect(printed.filter((l) => ZONELIST_LINES.test(l))).toEqual(realZonelists);
   });
 });
