@@ -57,7 +57,9 @@ Source (at most one; none boots the built-in machine, a 6 GiB QEMU pc with Linux
 Options:
   --kernel VERSION        the kernel to emulate (5.15 ... 7.2); default: the dmesg's
                           Linux version line, else 7.2
-  --cmdline "..."         appended to the command line (e.g. "memblock=debug mem=2G")
+  --cmdline "..."         appended to the command line (e.g. "memblock=debug mem=2G");
+                          honoured: mem=, memmap=, numa=off, numa=fake=, movable_node,
+                          kernelcore=, movablecore=, memblock=debug
   --json                  print one JSON object instead of text
   --html FILE             also write an HTML memory map of the boot to FILE
   --timestamps            prefix log lines with [    0.000000]
@@ -75,6 +77,27 @@ state, warnings and a panic if the kernel panicked (see the README).
 
 Exit status: 0 done (warnings or not), 2 malformed script (FILE:LINE: reason on
 standard error, nothing on standard output), 3 the emulated kernel panicked.
+`,
+  bench: `usage: memboot bench --workload W --n N [--json]
+
+Runs one scale workload of the benchmark contract on a fresh memblock (Linux
+7.2) and prints its timing and final state (counts, capacities, hashes), so
+that the result can be compared region for region with the kernel's:
+  W1  n memblock_add of single pages, in random order, below an arena
+  W2  n memblock_reserve of 4 KiB in random order
+  W3  n memblock_phys_alloc of random sizes and alignments, top-down (after W2)
+  W4  the same bottom-up
+  W5  n/2 memblock_phys_free of W2's reservations
+  W6  walks of for_each_free_mem_range over W2's state (ns per range)
+N is 1 ... 10000000. 'npm run bench' runs every workload over decades of N
+and the whole-boot benchmarks, and writes bench/results/*.json.
+`,
+  eras: `usage: memboot eras [--kernel VERSION]
+
+Lists every place where kernels 5.15 ... 7.2 differ in what memboot emulates
+(memblock, e820, NUMA, the direct map, zones), each with the first release
+that has the newer behaviour and its source. With --kernel, marks which
+switches a release (e.g. 6.1.0-56-amd64, 6.12, 5.15.85) has.
 `,
 };
 
@@ -177,7 +200,7 @@ function cmdBench(args: string[], io: Io): number {
     else if (a === "--workload") workload = optionValue(args, i++, a);
     else if (a === "--n") n = optionValue(args, i++, a);
     else if (a === "--help" || a === "-h") {
-      io.stdout("usage: memboot bench --workload W1|W2|W3|W4|W5|W6 --n N [--json]\n");
+      io.stdout(HELP.bench);
       return 0;
     } else throw new UsageError(`bench: unknown option ${a}`);
   }
@@ -221,6 +244,10 @@ export function main(argv: string[], io: Io): number {
       case "bench":
         return cmdBench(rest, io);
       case "eras": {
+        if (rest[0] === "--help" || rest[0] === "-h") {
+          io.stdout(HELP.eras);
+          return 0;
+        }
         if (rest.length === 0) {
           io.stdout(erasText());
           return 0;
