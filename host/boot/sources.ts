@@ -11,6 +11,7 @@ import { readDmesg, type DmesgMachine } from "../firmware/dmesg.js";
 import { parseE820Text } from "../firmware/e820-text.js";
 import { parseE820Json } from "../firmware/e820-json.js";
 import { InputError } from "./input-error.js";
+import { InputError as FirmwareInputError } from "../firmware/input-error.js";
 import { defaultMachine, qemuPcMachine } from "./default-machine.js";
 import { readMachineFile } from "./machine-json.js";
 import { hasMachineFlags, machineFromFlags, type MachineFlags } from "./flags.js";
@@ -50,6 +51,14 @@ const RAMDISK_MOVE = /^Move RAMDISK from \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)
 /** smp_scan_config's reservations as memblock=debug prints them: the MP floating pointer, then the MP config table. */
 const MP_RESERVE = /^(?:__)?memblock_reserve: \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\] (?:nid=-?\d+ flags=\d+ )?smp_scan_config(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?$/;
 
+/** The size of an inclusive [first-last] range a log line printed; InputError when it runs backwards or past 2^64. */
+function rangeSize(file: string, line: number, first: string, last: string): bigint {
+  const a = BigInt(first);
+  const b = BigInt(last);
+  if (b < a || b >= 1n << 64n) throw new FirmwareInputError(file, { line }, `range [${first}-${last}] is not a valid memory range`);
+  return b + 1n - a;
+}
+
 /**
  * machineFromDmesg - the firmware side of a real machine's log
  * @dm: what host/firmware/dmesg.ts read
@@ -84,8 +93,9 @@ export function machineFromDmesg(dm: DmesgMachine, text: string): Machine {
   let hpet = false;
   let ioapics = 0;
   const mpReserves: { start: bigint; size: bigint }[] = [];
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(/^\s*(<\d+>)?\[\s*\d+\.\d+\]\s?/, "").trim();
+  const lines = text.split("\n");
+  for (let no = 1; no <= lines.length; no++) {
+    const line = lines[no - 1].replace(/^\s*(<\d+>)?\[\s*\d+\.\d+\]\s?/, "").trim();
     const c = SRAT_CPU.exec(line);
     if (c) cpus.push({ pxm: Number(c[1]), apicId: parseInt(c[2], 16), x2apic: c[2].length > 2 });
     const t = ACPI_TABLE.exec(line);
@@ -97,9 +107,9 @@ export function machineFromDmesg(dm: DmesgMachine, text: string): Machine {
     if (HPET.test(line)) hpet = true;
     if (IOAPIC.test(line)) ioapics++;
     const rd = RAMDISK.exec(line) ?? RAMDISK_MOVE.exec(line);
-    if (rd) m.initrd = { start: BigInt(rd[1]), size: BigInt(rd[2]) + 1n - BigInt(rd[1]) };
+    if (rd) m.initrd = { start: BigInt(rd[1]), size: rangeSize(dm.file, no, rd[1], rd[2]) };
     const mp = MP_RESERVE.exec(line);
-    if (mp) mpReserves.push({ start: BigInt(mp[1]), size: BigInt(mp[2]) + 1n - BigInt(mp[1]) });
+    if (mp) mpReserves.push({ start: BigInt(mp[1]), size: rangeSize(dm.file, no, mp[1], mp[2]) });
   }
   if (mpReserves.length === 2 && mpReserves[0].size === 16n) {
     m.mp_table = { mpf: mpReserves[0].start, mpc: mpReserves[1].start, mpc_size: mpReserves[1].size };

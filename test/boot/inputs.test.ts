@@ -146,6 +146,20 @@ describe("e820 table files and the dmesg reader", () => {
     const d = join(dir, "bad.dmesg");
     writeFileSync(d, "[    0.000000] Linux version 6.1.0 (x)\n[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n[    0.000000] BIOS-e820: [mem 0x0000000000200000-0x00000000001fffff] usable\n");
     fails(() => loadMachine({ fromDmesg: d, flags: noFlags }), /bad\.dmesg:3: /);
+    const r = join(dir, "bad-ramdisk.dmesg");
+    writeFileSync(r, "[    0.000000] Linux version 7.2.13 (x)\n[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n" +
+      "[    0.000000] RAMDISK: [mem 0x3000000-0x30fffff]\n[    0.000000] Move RAMDISK from [mem 0x3000000-0x2fffffe] to [mem 0x1000000-0x0fffffe]\n");
+    fails(() => loadMachine({ fromDmesg: r, flags: noFlags }), /bad-ramdisk\.dmesg:4: range \[0x3000000-0x2fffffe\] is not a valid memory range/);
+  });
+
+  it("takes the initrd from RAMDISK: and its exact size from Move RAMDISK", () => {
+    const d = join(dir, "initrd.dmesg");
+    const head = "[    0.000000] Linux version 7.2.13 (x)\n[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n";
+    writeFileSync(d, head + "[    0.000000] RAMDISK: [mem 0x3000000-0x30fffff]\n");
+    expect(loadMachine({ fromDmesg: d, flags: noFlags }).initrd).toEqual({ start: 0x3000000n, size: 0x100000n });
+    writeFileSync(d, head + "[    0.000000] RAMDISK: [mem 0x3000000-0x30fffff]\n" +
+      "[    0.000000] Move RAMDISK from [mem 0x3000000-0x30ff3a9] to [mem 0x1000000-0x10ff3a9]\n");
+    expect(loadMachine({ fromDmesg: d, flags: noFlags }).initrd).toEqual({ start: 0x3000000n, size: 0xff3aan });
   });
 
   it("refuses two sources, a missing file and a bad --kernel", () => {
