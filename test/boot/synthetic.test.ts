@@ -17,7 +17,7 @@ const names = readdirSync(SYNTHETIC).filter((f) => f.endsWith(".json")).map((f) 
 
 describe("synthetic machines against their golden logs", () => {
   it("has the documented set", () => {
-    expect(names).toEqual(["big-1t-8node", "laptop-4g-uefi", "memoryless-nodes", "odd-alignments", "server-2node-64g", "tiny-128m"]);
+    expect(names).toEqual(["big-1t-8node", "hotplug-movable-node", "laptop-4g-uefi", "memoryless-nodes", "odd-alignments", "server-2node-64g", "tiny-128m"]);
   });
 
   it.each(names)("%s", (name) => {
