@@ -8,16 +8,18 @@
  * it reads as zero (never written, or zeroed) or as PAGE_POISON (handed out
  * by a `_raw` allocator, so that a missing initialisation is visible).
  *
- * The page map is a four-level radix tree over the 52-bit page frame number
- * (physical address >> 12), 13 bits per level:
+ * The page map is a four-level radix tree over the frame number (physical
+ * address >> frame shift: 52 bits with 4 KiB frames, 54 with 1 KiB), 13 bits
+ * per level below the root, the rest in the root:
  *
- *    pfn bit  51      39 38      26 25      13 12       0
+ *    pfn bit  51(53)  39 38      26 25      13 12       0
  *            ┌──────────┬──────────┬──────────┬──────────┐
  *            │ level 0  │ level 1  │ level 2  │ level 3  │
  *            └──────────┴──────────┴──────────┴──────────┘
  *
  * Every node is 8192 u32 entries (32 KiB); the level-0 node has as many
- * entries as the top bits of the pfn need (8192 with 4 KiB frames). An entry at any level is either a
+ * entries as the top bits of the pfn need (8192 with 4 KiB frames, 32768 with
+ * 1 KiB). An entry at any level is either a
  * uniform marker for everything below it, or a pointer into linear memory:
  *
  *    PTE_ZERO   (0)   everything below reads as 0x00
@@ -88,6 +90,17 @@ let frames_in_use: u32 = 0;
 // @ts-ignore: decorator
 @inline function level_shift(level: i32): u64 {
   return <u64>(LEVEL_BITS * <u32>(LEVELS - 1 - level));
+}
+
+/**
+ * The entry index of @pfn in its node of @level: LEVEL_BITS bits, except in
+ * the level-0 node, which takes all the remaining top bits (root_fanout
+ * entries: more than FANOUT when frames are smaller than 4 KiB).
+ */
+// @ts-ignore: decorator
+@inline function entry_index(pfn: u64, level: i32): usize {
+  const i = pfn >> level_shift(level);
+  return <usize>(level == 0 ? i : i & (FANOUT - 1));
 }
 
 /**
@@ -207,7 +220,7 @@ export function ram_frame_shift(): u32 {
 export function ram_lookup(pfn: u64): u32 {
   let node = root;
   for (let level = 0; level < LEVELS; level++) {
-    const e = load<u32>(node + (<usize>((pfn >> level_shift(level)) & (FANOUT - 1)) << 2));
+    const e = load<u32>(node + (entry_index(pfn, level) << 2));
     if (!is_pointer(e) || level == LEVELS - 1) return e;
     node = <usize>e;
   }
@@ -224,7 +237,7 @@ export function ram_lookup(pfn: u64): u32 {
 function ram_slot(pfn: u64): usize {
   let node = root;
   for (let level = 0; level < LEVELS - 1; level++) {
-    const slot = node + (<usize>((pfn >> level_shift(level)) & (FANOUT - 1)) << 2);
+    const slot = node + (entry_index(pfn, level) << 2);
     let e = load<u32>(slot);
     if (!is_pointer(e)) {
       e = <u32>node_alloc(e);

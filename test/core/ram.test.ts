@@ -88,6 +88,15 @@ describe.each(["release", "debug"] as const)("emulated RAM (%s core)", (flavour)
     expect(mb.ramFramesInUse()).toBe(0);
   });
 
+  it.each([1024n, 2048n, 4096n])("keeps addresses apart that differ only in their top bits (%s-byte pages)", (page_size) => {
+    // Smaller frames make the frame number longer: the root of the radix takes the extra top bits.
+    const mb = new Memblock({ page_size }, {}, flavour);
+    const addrs = [0x400n, 0x4000_0000_0000_0400n, 0x8000_0000_0000_0400n, 0xc000_0000_0000_0400n, 0x0010_0000_0000_0400n];
+    addrs.forEach((a, i) => mb.writeU64(a, 0x1111_1111_1111_1111n * BigInt(i + 1)));
+    addrs.forEach((a, i) => expect(mb.readU64(a)).toBe(0x1111_1111_1111_1111n * BigInt(i + 1)));
+    expect(mb.ramFramesInUse()).toBe(addrs.length);
+  });
+
   it("reset forgets all contents", () => {
     const mb = fresh();
     mb.ramFill(0x1000n, 0x10n, 7);
