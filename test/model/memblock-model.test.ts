@@ -185,6 +185,28 @@ describe("reference model", () => {
     expect(m.type("reserved").cnt).toBe(0);
   });
 
+  it("stops checking pieces where an overfull insert pass BUGs (the kernel's own result)", () => {
+    // Reserving almost all of the address space across many reservations: the counting
+    // pass warns for every bounded piece and doubles reserved, whose new array's
+    // reservation leaves more pieces than were counted; the insert pass warns piece
+    // by piece and BUGs in memblock_insert_region before checking the last ones.
+    // Linux 6.1's memblock.c (the oracle) gives 16 WARNs in all, then the BUG.
+    const m = model({ kernel: "6.1", init_memblock_regions: 3, max_numnodes: 1, page_size: 16384n });
+    m.memblock_allow_resize();
+    m.memblock_add(0x0n, 0x10000n);
+    m.memblock_reserve_kern(0xc000n, 0x800n);
+    m.memblock_reserve_kern(0xd000n, 0x800n);
+    m.memblock_set_node(0x0n, 0x1000n, "reserved", 0);
+    m.memblock_alloc_try_nid_raw(0x1000n, 0x1n, 0x0n, 0x8001n, 0);
+    m.memblock_reserve_kern(0x15000n, 0xfffffffffffff000n);
+    m.memblock_reserve_kern(0x1000n, 0x800n);
+    m.memblock_reserve_kern(0x2000n, 0x800n);
+    m.memblock_add(0x0n, 0x14000n);
+    const before = m.warnings.length;
+    expect(() => m.memblock_reserve(0x0n, 0xfffffffffffff000n)).toThrow(ModelPanic);
+    expect(m.warnings.length - before).toBe(16);
+  });
+
   it("reports 6.1's MAX_NUMNODES WARN_ONCE once per site", () => {
     const m = model({ kernel: "6.1" });
     m.memblock_add(0x0n, 0x10000n);

@@ -399,12 +399,14 @@ export class MemblockModel {
     }
 
     // Doubling may have changed `reserved`, so the pieces are found afresh.
+    // Each piece is checked, then inserted: a full array stops the walk
+    // before the later pieces are checked.
     const pieces = this.uncoveredPieces(t, base, end);
-    this.warnForPieces(t, pieces, nid, flags);
     if (pieces.length === 0) return 0;
     let first = -1;
     let last = -1;
     for (const p of pieces) {
+      this.warnForPieces(t, [p], nid, flags);
       if (t.regions.length >= t.max) this.panic(`kernel BUG: memblock_insert_region: ${t.name} array full`);
       const at = t.regions.filter((r) => r.base < p.start).length;
       t.regions.splice(at, 0, { base: p.start, size: p.end - p.start, flags, nid });
