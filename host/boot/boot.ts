@@ -77,7 +77,7 @@ export function bootMachine(machine: Machine, opts: BootOptions = {}): BootResul
     log: (level, text) => log.print(level, text),
     warn: (message) => log.warn(message),
   }, opts.flavour ?? "release");
-  const ctx: BootContext = { mb, machine, profile, log };
+  const ctx: BootContext = { mb, machine, profile, log, movable };
   const result: BootResult = {
     machine, profile, log: log.lines, panic: null, max_pfn: 0n, max_low_pfn: 0n,
     memblock: { memory: mb.type("memory"), reserved: mb.type("reserved") },

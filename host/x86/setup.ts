@@ -34,7 +34,7 @@ import {
 } from "./init-mem-mapping.js";
 import { initCpuToNode, numaEra, x86NumaInit, type X86NumaState } from "./numa.js";
 import { free_area_init, type FreeAreaInitResult } from "../mm/free-area.js";
-import { parseMovableOptions } from "../mm/movable.js";
+import type { MovableOptions } from "../mm/movable.js";
 import { sparse_init, SparsePanic, type SparseResult } from "../mm/sparse.js";
 import { memblockDumpLines } from "../memblock-dump.js";
 import { MEMBLOCK_NONE, NUMA_NO_NODE } from "../core/abi.js";
@@ -68,6 +68,8 @@ export interface BootContext {
   machine: Machine;
   profile: KernelProfile;
   log: KernelLog;
+  /** The command line's ZONE_MOVABLE options (parsed once; memblock's config was made from them too). */
+  movable: MovableOptions;
 }
 
 /** Zone limits of x86-64 (zone_sizes_init / arch_zone_limits_init). */
@@ -103,7 +105,7 @@ export function x86FreeAreaInit(ctx: BootContext, max_low_pfn: bigint, numa: X86
     max_numnodes: ctx.mb.config.max_numnodes,
     page_shift: PAGE_SHIFT,
     pfn_section_shift: 15n,
-    movable: parseMovableOptions(ctx.machine.cmdline, PAGE_SHIFT),
+    movable: ctx.movable,
     max_order_nr_pages: 1n << BigInt(ctx.profile.config.MAX_PAGE_ORDER),
   });
   ctx.log.all("info", r.lines);
