@@ -21,6 +21,7 @@ import {
   MAX_DMA32_PFN, setup_arch, x86FreeAreaInit, x86SparseInit, type BootContext, type SetupArchResult,
 } from "../x86/setup.js";
 import { linesOf } from "../x86/e820-setup.js";
+import { e820Era } from "../x86/e820.js";
 import type { FreeAreaInitResult, PgData } from "../mm/free-area.js";
 import { alloc_large_system_hash, calc_nr_kernel_pages, setup_per_cpu_areas, swiotlb_init } from "../mm/boot-allocs.js";
 import { buildZones, memblock_free_all, memInitPrintInfo, type PageAllocator } from "../mm/mem-init.js";
@@ -67,7 +68,7 @@ export interface BootResult {
 export function bootMachine(machine: Machine, opts: BootOptions = {}): BootResult {
   const profile = kernelProfile(machine.kernel);
   const log = new KernelLog();
-  const movable = parseMovableOptions(machine.cmdline, PAGE_SHIFT);
+  const movable = parseMovableOptions(machine.cmdline, PAGE_SHIFT, e820Era(machine.kernel_upstream ?? profile.version.release));
   const mb = new Memblock({
     kernel: profile.memblock,
     max_numnodes: 1 << profile.config.NODES_SHIFT,

@@ -6,41 +6,64 @@
 
 import type { Memblock } from "../memblock.js";
 import { MEMBLOCK_HOTPLUG, MEMBLOCK_MIRROR } from "../core/abi.js";
+import { memparse, parseCmdlineArgs, simple_strtoull, type E820Era } from "../x86/e820.js";
+
+/** required_kernelcore / required_movablecore and their _percent twins, as the early params leave them. */
+export interface CoreRequest {
+  /** A size, in pages (0: not given). */
+  pages: bigint;
+  /** A percentage of all pages; when not 0 it replaces `pages`. */
+  percent: bigint;
+}
 
 /** The command line options that shape ZONE_MOVABLE. */
 export interface MovableOptions {
-  /** kernelcore=N (pages) or kernelcore=N% (percent). */
-  kernelcore: { pages: bigint } | { percent: bigint } | null;
-  movablecore: { pages: bigint } | { percent: bigint } | null;
+  /** kernelcore=SIZE or kernelcore=N% */
+  kernelcore: CoreRequest;
+  /** movablecore=SIZE or movablecore=N% */
+  movablecore: CoreRequest;
   /** kernelcore=mirror */
   mirror: boolean;
   /** movable_node */
   movableNode: boolean;
 }
 
-const SIZE_SUFFIX: Readonly<Record<string, bigint>> = { k: 10n, m: 20n, g: 30n, t: 40n, p: 50n, e: 60n };
-
-/** cmdline_parse_core: a percentage, or a memparse size turned into pages. */
-function parseCore(value: string, pageShift: bigint): { pages: bigint } | { percent: bigint } | null {
-  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)(%|[kKmMgGtTpPeE])?/.exec(value);
-  if (!m) return null;
-  const n = m[1].startsWith("0x") || m[1].startsWith("0X") ? BigInt(m[1]) : m[1].length > 1 && m[1].startsWith("0") ? BigInt("0o" + m[1].slice(1)) : BigInt(m[1]);
-  if (m[2] === "%") return { percent: n };
-  const bytes = n << (m[2] ? SIZE_SUFFIX[m[2].toLowerCase()] : 0n);
-  return { pages: bytes >> pageShift };
+/**
+ * cmdline_parse_core - one kernelcore= or movablecore= value into @core
+ *
+ * A number followed by '%' sets only the percentage (the size keeps what an
+ * earlier option gave it); anything else is a memparse size, which sets the
+ * size in pages and clears the percentage.
+ */
+function cmdline_parse_core(value: string, core: CoreRequest, pageShift: bigint, era: E820Era): void {
+  const n = simple_strtoull(value, 0, 0, era);
+  if (value[n.end] === "%") {
+    core.percent = n.value;
+  } else {
+    core.pages = memparse(value, 0, era).value >> pageShift;
+    core.percent = 0n;
+  }
 }
 
-/** The options of a command line (the last of each wins, as early params do). */
-export function parseMovableOptions(cmdline: string, pageShift: bigint): MovableOptions {
-  const o: MovableOptions = { kernelcore: null, movablecore: null, mirror: false, movableNode: false };
-  for (const word of cmdline.trim().split(/\s+/)) {
-    if (word === "movable_node") o.movableNode = true;
-    else if (word.startsWith("kernelcore=")) {
-      const v = word.slice(11);
-      if (v === "mirror") o.mirror = true;
-      else o.kernelcore = parseCore(v, pageShift);
-    } else if (word.startsWith("movablecore=")) {
-      o.movablecore = parseCore(word.slice(12), pageShift);
+/**
+ * parseMovableOptions - the ZONE_MOVABLE early params of @cmdline, in order
+ * @pageShift: PAGE_SHIFT
+ * @era: the kernel's number parsing (7.2 saturates where older kernels wrap)
+ *
+ * `kernelcore=` whose comma-separated list holds "mirror" asks for mirrored
+ * kernel memory (parse_option_str); an option without a value is ignored.
+ */
+export function parseMovableOptions(cmdline: string, pageShift: bigint, era: E820Era): MovableOptions {
+  const o: MovableOptions = {
+    kernelcore: { pages: 0n, percent: 0n }, movablecore: { pages: 0n, percent: 0n }, mirror: false, movableNode: false,
+  };
+  for (const { param, val } of parseCmdlineArgs(cmdline)) {
+    if (param === "movable_node") o.movableNode = true;
+    else if (param === "kernelcore" && val !== null) {
+      if (val.split(",").includes("mirror")) o.mirror = true;
+      else cmdline_parse_core(val, o.kernelcore, pageShift, era);
+    } else if (param === "movablecore" && val !== null) {
+      cmdline_parse_core(val, o.movablecore, pageShift, era);
     }
   }
   return o;
@@ -117,10 +140,9 @@ export function findZoneMovablePfns(mb: Memblock, o: MovableOptions, lowest: big
       if (below4g) lines.push("This configuration results in unmirrored kernel memory.");
     }
   } else {
-    let requiredKernelcore = o.kernelcore && "pages" in o.kernelcore ? o.kernelcore.pages : 0n;
-    if (o.kernelcore && "percent" in o.kernelcore) requiredKernelcore = (totalpages * 100n * o.kernelcore.percent) / 10000n;
-    let requiredMovablecore = o.movablecore && "pages" in o.movablecore ? o.movablecore.pages : 0n;
-    if (o.movablecore && "percent" in o.movablecore) requiredMovablecore = (totalpages * 100n * o.movablecore.percent) / 10000n;
+    const required = (c: CoreRequest) => (c.percent !== 0n ? (totalpages * 100n * c.percent) / 10000n : c.pages);
+    let requiredKernelcore = required(o.kernelcore);
+    let requiredMovablecore = required(o.movablecore);
     if (requiredMovablecore !== 0n) {
       requiredMovablecore = ((requiredMovablecore + maxOrderPages - 1n) / maxOrderPages) * maxOrderPages;
       if (requiredMovablecore > totalpages) requiredMovablecore = totalpages;

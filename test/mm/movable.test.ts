@@ -8,11 +8,13 @@ import { describe, expect, it } from "vitest";
 import { Memblock } from "../../host/memblock.js";
 import { findZoneMovablePfns, parseMovableOptions } from "../../host/mm/movable.js";
 import { free_area_init, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from "../../host/mm/free-area.js";
+import { e820Era } from "../../host/x86/e820.js";
 
 const G = 1n << 30n;
 const PAGE_SHIFT = 12n;
 const MAX_ORDER_NR_PAGES = 1024n;
 const pfn = (bytes: bigint) => bytes >> PAGE_SHIFT;
+const ERA_7_2 = e820Era("7.2");
 
 /** x86-64 max_zone_pfn: DMA 16M, DMA32 4G, Normal up to @maxPfn; Movable and Device left to the core. */
 const maxZonePfn = (maxPfn: bigint) => [pfn(16n << 20n), pfn(4n * G), maxPfn, 0n, 0n];
@@ -27,7 +29,7 @@ function params(maxPfn: bigint, nodes: number[], cmdline: string | undefined) {
   return {
     max_zone_pfn: maxZonePfn(maxPfn), nr_zones: 5, nodes, print_offline_init: false, max_numnodes: 64,
     page_shift: PAGE_SHIFT, pfn_section_shift: 15n, max_order_nr_pages: MAX_ORDER_NR_PAGES,
-    movable: cmdline === undefined ? undefined : parseMovableOptions(cmdline, PAGE_SHIFT),
+    movable: cmdline === undefined ? undefined : parseMovableOptions(cmdline, PAGE_SHIFT, ERA_7_2),
   };
 }
 
@@ -60,22 +62,37 @@ function twoNodes(config: ConstructorParameters<typeof Memblock>[0] = {}, node1S
 
 function movableStarts(mb: Memblock, cmdline: string, maxPfn: bigint) {
   const { lowest, highest } = zoneLimits(mb, maxPfn);
-  const r = findZoneMovablePfns(mb, parseMovableOptions(cmdline, PAGE_SHIFT), lowest, highest,
+  const r = findZoneMovablePfns(mb, parseMovableOptions(cmdline, PAGE_SHIFT, ERA_7_2), lowest, highest,
     MAX_ORDER_NR_PAGES, ZONE_MOVABLE, 64, PAGE_SHIFT);
   return { starts: Object.fromEntries([...r.zone_movable_pfn].filter(([, v]) => v !== 0n)), zone: r.movable_zone, lines: r.lines };
 }
 
 describe("parseMovableOptions (cmdline_parse_kernelcore / cmdline_parse_movablecore)", () => {
+  const none = { pages: 0n, percent: 0n };
+  const pages = (n: bigint) => ({ pages: n, percent: 0n });
   it.each([
-    ["kernelcore=2G", { kernelcore: { pages: 0x80000n }, movablecore: null, mirror: false, movableNode: false }],
-    ["movablecore=30%", { kernelcore: null, movablecore: { percent: 30n }, mirror: false, movableNode: false }],
-    ["kernelcore=0x40000000 movablecore=512M", { kernelcore: { pages: 0x40000n }, movablecore: { pages: 0x20000n }, mirror: false, movableNode: false }],
-    ["kernelcore=mirror", { kernelcore: null, movablecore: null, mirror: true, movableNode: false }],
-    ["movable_node kernelcore=1G kernelcore=3G", { kernelcore: { pages: 0xc0000n }, movablecore: null, mirror: false, movableNode: true }],
-    ["kernelcore=4097", { kernelcore: { pages: 1n }, movablecore: null, mirror: false, movableNode: false }],
-    ["quiet", { kernelcore: null, movablecore: null, mirror: false, movableNode: false }],
+    ["kernelcore=2G", { kernelcore: pages(0x80000n), movablecore: none, mirror: false, movableNode: false }],
+    ["movablecore=30%", { kernelcore: none, movablecore: { pages: 0n, percent: 30n }, mirror: false, movableNode: false }],
+    ["kernelcore=0x40000000 movablecore=512M", { kernelcore: pages(0x40000n), movablecore: pages(0x20000n), mirror: false, movableNode: false }],
+    ["kernelcore=mirror", { kernelcore: none, movablecore: none, mirror: true, movableNode: false }],
+    ["movable_node kernelcore=1G kernelcore=3G", { kernelcore: pages(0xc0000n), movablecore: none, mirror: false, movableNode: true }],
+    ["kernelcore=4097", { kernelcore: pages(1n), movablecore: none, mirror: false, movableNode: false }],
+    ["quiet", { kernelcore: none, movablecore: none, mirror: false, movableNode: false }],
+    // A percentage leaves an earlier size in place (the kernel only sets the percent), and 0% then uses it.
+    ["kernelcore=1G kernelcore=0%", { kernelcore: pages(0x40000n), movablecore: none, mirror: false, movableNode: false }],
+    // A size clears an earlier percentage.
+    ["movablecore=10% movablecore=1G", { kernelcore: none, movablecore: pages(0x40000n), mirror: false, movableNode: false }],
+    // parse_option_str: "mirror" anywhere in a comma-separated list; quotes are dropped; "--" ends the options.
+    ["\"kernelcore=x,mirror\" -- movable_node", { kernelcore: none, movablecore: none, mirror: true, movableNode: false }],
+    // An option without a value is ignored.
+    ["kernelcore movablecore", { kernelcore: none, movablecore: none, mirror: false, movableNode: false }],
   ])("%s", (cmdline, expected) => {
-    expect(parseMovableOptions(cmdline, PAGE_SHIFT)).toEqual(expected);
+    expect(parseMovableOptions(cmdline, PAGE_SHIFT, ERA_7_2)).toEqual(expected);
+  });
+
+  it("parses sizes as memparse does in each era: 7.2 saturates, older kernels wrap", () => {
+    expect(parseMovableOptions("kernelcore=16E", PAGE_SHIFT, ERA_7_2).kernelcore.pages).toBe(((1n << 64n) - 1n) >> PAGE_SHIFT);
+    expect(parseMovableOptions("kernelcore=16E", PAGE_SHIFT, e820Era("6.12")).kernelcore.pages).toBe(0n);
   });
 });
 
