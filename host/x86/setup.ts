@@ -46,6 +46,8 @@ const SZ_64K = 0x10000n;
 const SZ_1M = 0x100000n;
 const PAGE_SHIFT = 12n;
 const PAGE_SIZE = 1n << PAGE_SHIFT;
+/** PAGE_ALIGN: @x rounded up to a page. */
+const pageAlign = (x: bigint): bigint => (x + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n);
 
 /** Everything setup_arch leaves for the rest of start_kernel. */
 export interface SetupArchResult {
@@ -148,14 +150,14 @@ function reserve_initrd(mb: Memblock, log: KernelLog, initrd: { start: bigint; s
   const image = initrd.start;
   const size = initrd.size;
   if (image === 0n || size === 0n) return;
-  const end = (image + size + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n);
+  const end = pageAlign(image + size);
   log.info(`RAMDISK: [mem ${hexWidth(image, 10)}-${hexWidth(end - 1n, 10)}]`);
   const startPfn = image >> PAGE_SHIFT;
   const endPfn = end >> PAGE_SHIFT;
   // pfn_range_is_mapped: one mapped range holds all of it.
   if (mapping.pfn_mapped.some((r) => startPfn >= r.start && endPfn <= r.end)) return;
   mb.withCaller("setup_arch", () => {
-    const area = (size + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n);
+    const area = pageAlign(size);
     const relocated = mb.memblock_phys_alloc_range(area, PAGE_SIZE, 0n, mapping.max_pfn_mapped << PAGE_SHIFT);
     if (relocated === 0n) throw new KernelPanic(`Cannot find place for new RAMDISK of size ${size}`);
     log.info(`Allocated new RAMDISK: [mem ${hexWidth(relocated, 10)}-${hexWidth(relocated + size - 1n, 10)}]`);
@@ -186,7 +188,7 @@ export function setup_arch(ctx: BootContext): SetupArchResult {
     reserveKern(img.start, img.size);
     mb.memblock_reserve(0n, SZ_64K);
     if (m.initrd) {
-      const end = (m.initrd.start + m.initrd.size + 0xfffn) & ~0xfffn;
+      const end = pageAlign(m.initrd.start + m.initrd.size);
       reserveKern(m.initrd.start, end - m.initrd.start);
     }
     for (const sd of m.setup_data) {
